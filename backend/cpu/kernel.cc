@@ -1,0 +1,51 @@
+// Kernel registry and context helpers.
+#include "backend/cpu/kernel.h"
+
+#include <algorithm>
+
+#include "ir/check.h"
+#include "absl/strings/str_cat.h"
+
+namespace gsopt::backend::cpu {
+namespace {
+
+std::string Key(absl::string_view domain, absl::string_view op) {
+  return absl::StrCat(domain == "ai.onnx" ? "" : domain, "::", op);
+}
+
+}  // namespace
+
+absl::Status KernelContext::Error(absl::string_view message) const {
+  return absl::InvalidArgumentError(absl::StrCat("node ", node_.Describe(), ": ", message));
+}
+
+const KernelRegistry& KernelRegistry::Global() {
+  static const KernelRegistry* registry = [] {
+    auto* r = new KernelRegistry();
+    RegisterElementwiseKernels(*r);
+    RegisterTensorKernels(*r);
+    RegisterNnKernels(*r);
+    return r;
+  }();
+  return *registry;
+}
+
+void KernelRegistry::Register(std::string domain, std::string op_type, KernelFn kernel) {
+  std::string key = Key(domain, op_type);
+  auto [it, inserted] = kernels_.emplace(key, std::move(kernel));
+  GSOPT_CHECK(inserted) << "kernel registered twice: " << key;
+}
+
+const KernelFn* KernelRegistry::Find(absl::string_view domain, absl::string_view op_type) const {
+  auto it = kernels_.find(Key(domain, op_type));
+  return it == kernels_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> KernelRegistry::RegisteredOps() const {
+  std::vector<std::string> out;
+  for (const auto& [key, fn] : kernels_) out.push_back(key);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace gsopt::backend::cpu

@@ -1,0 +1,38 @@
+// Helpers shared by the shape-inference functions of all op families:
+// numpy-style broadcasting over possibly symbolic dims, axis normalization,
+// and reading small constant int64 inputs (shapes, axes, pads).
+#ifndef GSOPT_IR_OPS_SHAPE_HELPERS_H_
+#define GSOPT_IR_OPS_SHAPE_HELPERS_H_
+
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "ir/op_registry.h"
+
+namespace gsopt::ir {
+
+// Multidirectional broadcast of two shapes. Unknown rank gives unknown rank;
+// a dim pair that is certainly incompatible (two different static dims, both
+// not 1) is an error.
+absl::StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b);
+
+// Maps axis in [-rank, rank) to [0, rank); error otherwise.
+absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank);
+
+// The contents of input `i` as int64s when it is a constant integer tensor.
+std::optional<std::vector<int64_t>> ConstantInt64s(const InferenceContext& ctx, int i);
+
+// The dtype of the first input, copied to output 0 with `shape`.
+inline TensorType SameDType(const InferenceContext& ctx, Shape shape) {
+  return TensorType{ctx.input_type(0).dtype, std::move(shape)};
+}
+
+// Registers a schema whose output 0 has exactly input 0's type (unary
+// elementwise ops, activations, Identity, ...).
+void RegisterUnaryLike(OpRegistry& registry, std::string name, int min_inputs = 1, int max_inputs = 1,
+                       std::string domain = "");
+
+}  // namespace gsopt::ir
+
+#endif  // GSOPT_IR_OPS_SHAPE_HELPERS_H_
