@@ -70,6 +70,8 @@ const OpRegistry& OpRegistry::Global() {
     RegisterElementwiseOps(*r);
     RegisterTensorOps(*r);
     RegisterNnOps(*r);
+    RegisterReductionOps(*r);
+    RegisterQuantizationOps(*r);
     return r;
   }();
   return *registry;

@@ -77,6 +77,8 @@ class OpRegistry {
 void RegisterElementwiseOps(OpRegistry& registry);
 void RegisterTensorOps(OpRegistry& registry);
 void RegisterNnOps(OpRegistry& registry);
+void RegisterReductionOps(OpRegistry& registry);
+void RegisterQuantizationOps(OpRegistry& registry);
 
 // Runs shape inference over the graph in execution order, writing each
 // node's output types. Nodes of unknown ops keep whatever types their outputs

@@ -9,7 +9,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libprotobuf-dev protobuf-compiler libonnx-dev libonnx-testdata
   libabsl-dev libz3-dev libgtest-dev libgmock-dev libbenchmark-dev
-  llvm-14-tools libdnnl-dev
+  llvm-14-tools libdnnl-dev ocl-icd-opencl-dev opencl-headers
 )
 PIP_PACKAGES=(numpy onnx onnxruntime)
 

@@ -25,6 +25,8 @@ const KernelRegistry& KernelRegistry::Global() {
     RegisterElementwiseKernels(*r);
     RegisterTensorKernels(*r);
     RegisterNnKernels(*r);
+    RegisterReductionKernels(*r);
+    RegisterQuantizationKernels(*r);
     return r;
   }();
   return *registry;

@@ -65,6 +65,8 @@ class KernelRegistry {
 void RegisterElementwiseKernels(KernelRegistry& registry);
 void RegisterTensorKernels(KernelRegistry& registry);
 void RegisterNnKernels(KernelRegistry& registry);
+void RegisterReductionKernels(KernelRegistry& registry);
+void RegisterQuantizationKernels(KernelRegistry& registry);
 
 }  // namespace gsopt::backend::cpu
 
