@@ -89,6 +89,9 @@ struct ModelMetadata {
   // as serialized protos and written back unchanged.
   std::vector<std::string> serialized_functions;
   std::vector<std::string> serialized_training_info;
+  // Values whose type is not a tensor (sequence, map, optional) keep their
+  // serialized onnx::TypeProto here, by value name, so export restores them.
+  std::map<std::string, std::string> opaque_value_types;
 };
 
 class Graph {
