@@ -182,6 +182,14 @@ void Graph::ReplaceAllUsesWith(ValueId from, ValueId to) {
   }
 }
 
+void Graph::RenameValue(ValueId id, std::string new_name) {
+  Value& v = values_[static_cast<size_t>(id)];
+  GSOPT_CHECK(!value_by_name_.contains(new_name)) << "value name in use: " << new_name;
+  value_by_name_.erase(v.name);
+  value_by_name_.emplace(new_name, id);
+  v.name = std::move(new_name);
+}
+
 void Graph::SetConstant(ValueId id, Tensor tensor) {
   Value& v = values_[static_cast<size_t>(id)];
   v.type = tensor.type();

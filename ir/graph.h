@@ -141,6 +141,8 @@ class Graph {
   void RemoveNode(NodeId id);  // outputs become producer-less and should be unused
   // Every read of `from` (node inputs and graph outputs) now reads `to`.
   void ReplaceAllUsesWith(ValueId from, ValueId to);
+  // Gives a value a new name, which must not be in use.
+  void RenameValue(ValueId id, std::string new_name);
   // Turns a value into a constant; its producer (if any) must be removed by the caller.
   void SetConstant(ValueId id, Tensor tensor);
   // Orders live nodes so every input is defined before it is read. A true

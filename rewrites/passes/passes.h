@@ -1,0 +1,32 @@
+// The hand-written cleanup passes (what onnxsim/onnxoptimizer do first). They
+// are C++ rather than rule-table entries because each needs the whole graph
+// (liveness, evaluation of constants) rather than a local pattern.
+#ifndef GSOPT_REWRITES_PASSES_PASSES_H_
+#define GSOPT_REWRITES_PASSES_PASSES_H_
+
+#include <cstdint>
+#include <memory>
+
+#include "rewrites/pass.h"
+
+namespace gsopt::rewrites {
+
+// Evaluates every node whose inputs are all constant (initializers or
+// Constant nodes), and Shape/Size of values with static shapes, replacing
+// their outputs with initializers. Skips ops that are not deterministic and
+// results that would bloat the model (a large output made from small inputs,
+// e.g. ConstantOfShape weights), so folding never makes the file much larger.
+std::unique_ptr<Pass> CreateConstantFoldingPass(int64_t max_expansion_bytes = int64_t{1} << 20);
+
+// Removes Identity, inference-mode Dropout (when its mask is unused) and
+// Cast to the type the value already has, rewiring readers to the input.
+// A removed node whose output is a graph output keeps the output's name.
+std::unique_ptr<Pass> CreateIdentityEliminationPass();
+
+// Removes nodes none of whose outputs is read or is a graph output, and
+// constants nothing reads.
+std::unique_ptr<Pass> CreateDeadCodeEliminationPass();
+
+}  // namespace gsopt::rewrites
+
+#endif  // GSOPT_REWRITES_PASSES_PASSES_H_
