@@ -1,9 +1,22 @@
 // Equality and hashing of attributes (tensors compare by content).
 #include "ir/attribute.h"
 
+#include <cstring>
+
 #include "absl/hash/hash.h"
 
 namespace gsopt::ir {
+namespace {
+
+// Attributes compare by bits, so that a NaN attribute equals itself and a
+// graph is always structurally equal to its copy.
+uint32_t FloatBits(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  return bits;
+}
+
+}  // namespace
 
 bool Attribute::operator==(const Attribute& other) const {
   if (value_.index() != other.value_.index()) return false;
@@ -21,6 +34,15 @@ bool Attribute::operator==(const Attribute& other) const {
         using V = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<V, Tensor> || std::is_same_v<V, std::vector<Tensor>>) {
           return false;  // handled above
+        } else if constexpr (std::is_same_v<V, float>) {
+          return FloatBits(v) == FloatBits(std::get<float>(other.value_));  // NaN equals itself
+        } else if constexpr (std::is_same_v<V, std::vector<float>>) {
+          const auto& o = std::get<std::vector<float>>(other.value_);
+          if (v.size() != o.size()) return false;
+          for (size_t i = 0; i < v.size(); ++i) {
+            if (FloatBits(v[i]) != FloatBits(o[i])) return false;
+          }
+          return true;
         } else {
           return v == std::get<V>(other.value_);
         }
@@ -41,8 +63,12 @@ size_t Attribute::Hash() const {
           return h;
         } else if constexpr (std::is_same_v<V, OpaqueAttribute>) {
           return absl::HashOf(kind, v.serialized_proto);
-        } else if constexpr (std::is_same_v<V, float> || std::is_same_v<V, std::vector<float>>) {
-          return absl::HashOf(kind, v);
+        } else if constexpr (std::is_same_v<V, float>) {
+          return absl::HashOf(kind, FloatBits(v));
+        } else if constexpr (std::is_same_v<V, std::vector<float>>) {
+          size_t h = absl::HashOf(kind, v.size());
+          for (float f : v) h = absl::HashOf(h, FloatBits(f));
+          return h;
         } else {
           return absl::HashOf(kind, v);
         }

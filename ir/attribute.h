@@ -21,7 +21,7 @@ struct OpaqueAttribute {
   std::string serialized_proto;                 // onnx::AttributeProto bytes
   std::vector<std::string> outer_scope_inputs;  // values a subgraph reads from outside
   bool operator==(const OpaqueAttribute& o) const {
-    return serialized_proto == o.serialized_proto;
+    return serialized_proto == o.serialized_proto && outer_scope_inputs == o.outer_scope_inputs;
   }
 };
 

@@ -2,7 +2,8 @@
 #include "ir/graph.h"
 
 #include <algorithm>
-#include <deque>
+#include <functional>
+#include <queue>
 
 #include "ir/check.h"
 #include "absl/strings/str_cat.h"
@@ -219,22 +220,22 @@ absl::Status Graph::TopologicalSort() {
       readers[static_cast<size_t>(in)].push_back(n);
     }
   }
+  // Among ready nodes, always take the one that came first, so a graph that
+  // is already sorted keeps its order exactly.
   std::vector<NodeId> order;
   order.reserve(live.size());
-  std::deque<NodeId> ready;
+  std::priority_queue<NodeId, std::vector<NodeId>, std::greater<NodeId>> ready;
   for (NodeId n : live) {
-    if (pending[static_cast<size_t>(n)] == 0) ready.push_back(n);
+    if (pending[static_cast<size_t>(n)] == 0) ready.push(n);
   }
-  // A min-heap on original position would keep order more faithfully; a FIFO of
-  // ready nodes in original order is enough for sorted inputs to stay sorted.
   while (!ready.empty()) {
-    NodeId n = ready.front();
-    ready.pop_front();
+    NodeId n = ready.top();
+    ready.pop();
     order.push_back(n);
     for (ValueId out : nodes_[static_cast<size_t>(n)].outputs) {
       if (out == kNoValue) continue;
       for (NodeId reader : readers[static_cast<size_t>(out)]) {
-        if (--pending[static_cast<size_t>(reader)] == 0) ready.push_back(reader);
+        if (--pending[static_cast<size_t>(reader)] == 0) ready.push(reader);
       }
     }
   }

@@ -1,6 +1,8 @@
 // Tests for Graph building, sorting, compaction, verification and hashing.
 #include "ir/graph.h"
 
+#include <limits>
+
 #include "gtest/gtest.h"
 #include "ir/structural_hash.h"
 #include "ir/verifier.h"
@@ -55,6 +57,27 @@ TEST(GraphTest, TopologicalSortRepairsOrderAndFindsCycles) {
   absl::Status s = cyclic.TopologicalSort();
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("cycle"), std::string::npos);
+}
+
+TEST(GraphTest, TopologicalSortKeepsASortedGraphAsItIs) {
+  Graph g;
+  ValueId x = g.AddInput("x", F32({2}));
+  NodeId a = g.AddNode("Relu", {x}, {"a"}, {}, "A");
+  g.AddNode("Neg", {g.node(a).outputs[0]}, {"b"}, {}, "B");
+  g.AddNode("Abs", {x}, {"c"}, {}, "C");
+  g.SetOutputs({*g.FindValue("b"), *g.FindValue("c")});
+  ASSERT_TRUE(g.TopologicalSort().ok());
+  EXPECT_EQ(g.node(0).name, "A");
+  EXPECT_EQ(g.node(1).name, "B");
+  EXPECT_EQ(g.node(2).name, "C");
+}
+
+TEST(GraphTest, NanAttributesCompareEqualToThemselves) {
+  Graph g = MakeChain();
+  g.mutable_node(0).attributes["alpha"] = Attribute(std::numeric_limits<float>::quiet_NaN());
+  Graph copy = g;
+  EXPECT_TRUE(StructurallyEqual(g, copy));
+  EXPECT_EQ(StructuralHash(g), StructuralHash(copy));
 }
 
 TEST(GraphTest, CompactDropsDeadValuesAndKeepsWeightsShared) {

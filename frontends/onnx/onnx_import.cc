@@ -207,7 +207,7 @@ class ModelImporter {
     if (absl::Status s = ReadGraphOutputs(graph); !s.ok()) return s;
     if (absl::Status s = graph_.TopologicalSort(); !s.ok()) return Error(s.message());
     if (options_.infer_shapes) {
-      if (absl::Status s = ir::InferShapes(graph_, /*strict=*/false); !s.ok()) return Error(s.message());
+      if (absl::Status s = ir::InferShapes(graph_, options_.strict_shapes); !s.ok()) return Error(s.message());
     }
     return std::move(graph_);
   }

@@ -30,8 +30,12 @@ struct ImportOptions {
   // symbolic dims such as "batch"). Naming a value that is not a runtime input,
   // or giving a rank other than the declared one, is an error.
   std::map<std::string, std::vector<int64_t>> input_shapes;
-  // Run ir::InferShapes (non-strict) after import.
+  // Run ir::InferShapes after import.
   bool infer_shapes = true;
+  // With shape inference, a node whose inputs certainly do not fit (Add of
+  // [2,3] and [4,5], say) fails the import with an error naming the node.
+  // Off, such nodes keep their declared types and fail only when executed.
+  bool strict_shapes = true;
 };
 
 // Reads a .onnx file. External data is looked up relative to the file's folder.

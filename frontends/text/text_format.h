@@ -76,6 +76,10 @@
 //     (`[] : ints`), and a float given as a bit pattern needs `: float(s)`.
 //   - Every node prints its name in loc(...); a node without loc gets a
 //     fresh name derived from its op type.
+//   - Names in an opaque attribute's `reads` need not be defined here (a
+//     subgraph may read from further out); those that are count as the
+//     node's inputs when ordering nodes.
+//   - Only live nodes print; values nothing defines or reads do not.
 //   - A result whose node gives no type takes the type declared in the
 //     graph signature; where both are given they must agree.
 #ifndef GSOPT_FRONTENDS_TEXT_TEXT_FORMAT_H_

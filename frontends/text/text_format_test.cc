@@ -335,6 +335,23 @@ TEST(TextFormatTest, InitializersWithOtherTypesAndInputDefaultsRoundTrip) {
   EXPECT_THAT(text, HasSubstr("%w = const f32[2] dense<[3, 4]> : f32[n]"));
 }
 
+TEST(TextFormatTest, RemovedNodesAndUnusedValuesAreNotPrinted) {
+  ir::Graph g;
+  ir::ValueId x = g.AddInput("x", Type(DType::kFloat32, {2}));
+  ir::NodeId dead = g.AddNode("Neg", {x}, {"dead"}, {}, "dead_neg");
+  ir::NodeId live = g.AddNode("Relu", {x}, {"y"}, {}, "relu");
+  g.AddValue("orphan", Type(DType::kInt64, {}));
+  g.AddOutput(g.node(live).outputs[0]);
+  g.RemoveNode(dead);
+  const std::string text = PrintGraph(g);
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("dead")));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("orphan")));
+  ir::Graph compacted = g;
+  compacted.Compact();
+  EXPECT_EQ(PrintGraph(compacted), text);
+  ExpectRoundTrip(compacted);
+}
+
 TEST(TextFormatTest, PrintingIsDeterministic) {
   auto build = [] {
     ir::Graph g;

@@ -724,9 +724,8 @@ class Parser {
                                        ", column ", it->second.column, ")"));
   }
 
-  absl::Status Define(const Token& token, ir::ValueId id) {
+  void RecordDefinition(const Token& token, ir::ValueId id) {
     definitions_.emplace(token.text, Definition{id, token.line, token.column});
-    return absl::OkStatus();
   }
 
   absl::StatusOr<std::vector<std::pair<Token, ir::TensorType>>> ParseTypedValueList() {
@@ -751,7 +750,7 @@ class Parser {
     for (auto& [token, type] : params) {
       GSOPT_TEXT_RETURN_IF_ERROR(CheckNewValue(token));
       ir::ValueId id = graph_.AddInput(token.text, std::move(type));
-      GSOPT_TEXT_RETURN_IF_ERROR(Define(token, id));
+      RecordDefinition(token, id);
     }
     GSOPT_TEXT_RETURN_IF_ERROR(Expect(TokenKind::kArrow, "'->'").status());
     GSOPT_TEXT_ASSIGN_OR_RETURN(auto results, ParseTypedValueList());
@@ -803,7 +802,7 @@ class Parser {
     }
     GSOPT_TEXT_RETURN_IF_ERROR(CheckNewValue(name));
     ir::ValueId id = graph_.AddInitializer(name.text, std::move(tensor));
-    GSOPT_TEXT_RETURN_IF_ERROR(Define(name, id));
+    RecordDefinition(name, id);
     if (Accept(TokenKind::kColon)) {
       GSOPT_TEXT_ASSIGN_OR_RETURN(graph_.mutable_value(id).type, ParseType());
     }
@@ -855,7 +854,7 @@ class Parser {
       }
       GSOPT_TEXT_RETURN_IF_ERROR(CheckNewValue(token));
       ir::ValueId id = graph_.AddValue(token.text);
-      GSOPT_TEXT_RETURN_IF_ERROR(Define(token, id));
+      RecordDefinition(token, id);
       producer_index_[id] = static_cast<int>(pending_.size());
       node.outputs.push_back(id);
     }

@@ -169,28 +169,15 @@ void RegisterVariadic(OpRegistry& registry, std::string name, DTypeClass types) 
 
 // ---- op-specific inference --------------------------------------------------
 
+// ONNX asks for PRelu's slope to broadcast to X (unidirectionally), but ONNX
+// Runtime broadcasts both ways; the CPU kernel does too, so the output is
+// the two-way broadcast (X's shape whenever the model follows the spec).
 absl::Status InferPRelu(InferenceContext& ctx) {
   absl::StatusOr<DType> dtype = CommonDType(ctx, {0, 1}, NumericTypes);
   if (!dtype.ok()) return dtype.status();
-  // The slope broadcasts to X (unidirectionally): the output is X's shape,
-  // and a slope that would grow X is an error.
-  const Shape& x = ctx.input_type(0).shape;
-  absl::StatusOr<Shape> both = BroadcastInputs(ctx, {0, 1});
-  if (!both.ok()) return both.status();
-  if (x.rank_known() && both->rank_known()) {
-    if (both->rank() > x.rank()) {
-      return ctx.Error(absl::StrCat("slope of shape ", ctx.input_type(1).shape.ToString(),
-                                    " does not broadcast to X of shape ", x.ToString()));
-    }
-    for (int64_t i = 0; i < x.rank(); ++i) {
-      const Dim& out = both->dim(i);
-      if (x.dim(i).is_static() && out.is_static() && x.dim(i).value() != out.value()) {
-        return ctx.Error(absl::StrCat("slope of shape ", ctx.input_type(1).shape.ToString(),
-                                      " does not broadcast to X of shape ", x.ToString()));
-      }
-    }
-  }
-  ctx.set_output_type(0, ctx.input_type(0));
+  absl::StatusOr<Shape> shape = BroadcastInputs(ctx, {0, 1});
+  if (!shape.ok()) return shape.status();
+  ctx.set_output_type(0, TensorType{*dtype, *std::move(shape)});
   return absl::OkStatus();
 }
 
@@ -208,7 +195,7 @@ absl::Status InferClip(InferenceContext& ctx) {
   }
   absl::StatusOr<DType> dtype = CommonDType(ctx, typed, NumericTypes);
   if (!dtype.ok()) return dtype.status();
-  ctx.set_output_type(0, ctx.input_type(0));
+  ctx.set_output_type(0, TensorType{*dtype, ctx.input_type(0).shape});
   return absl::OkStatus();
 }
 
@@ -277,6 +264,8 @@ absl::Status InferCastLike(InferenceContext& ctx) {
   return absl::OkStatus();
 }
 
+DType MaskDTypeOfDropout(int64_t opset, DType data) { return opset > 0 && opset < 10 ? data : DType::kBool; }
+
 absl::Status InferDropout(InferenceContext& ctx) {
   if (absl::Status s = CheckInputDType(ctx, 0, FloatOrFloat8Types); !s.ok()) return s;
   if (ctx.has_input(1)) {
@@ -289,9 +278,9 @@ absl::Status InferDropout(InferenceContext& ctx) {
   }
   const TensorType& x = ctx.input_type(0);
   ctx.set_output_type(0, x);
-  // The mask had the data's type until opset 10 made it bool.
-  DType mask_dtype = ctx.opset() > 0 && ctx.opset() < 10 ? x.dtype : DType::kBool;
-  ctx.set_output_type(1, TensorType{mask_dtype, x.shape});
+  // Opsets 7-9 type the mask like the data (T); ONNX Runtime's loader
+  // rejects a model that declares it otherwise. From opset 10 it is bool.
+  ctx.set_output_type(1, TensorType{MaskDTypeOfDropout(ctx.opset(), x.dtype), x.shape});
   return absl::OkStatus();
 }
 

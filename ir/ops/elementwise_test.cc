@@ -174,13 +174,18 @@ TEST_F(ElementwiseShapeInferenceTest, WhereBroadcastsThreeInputs) {
   EXPECT_THAT(s.message(), HasSubstr("expected bool"));
 }
 
-TEST_F(ElementwiseShapeInferenceTest, PReluSlopeMustBroadcastToX) {
+TEST_F(ElementwiseShapeInferenceTest, PReluBroadcastsSlope) {
   ValueId x = Input(DType::kFloat32, S({kN, 3, 8, 8}));
   ValueId slope = Input(DType::kFloat32, S({3, 1, 1}));
   ASSERT_TRUE(Infer("PRelu", {x, slope}).ok());
   EXPECT_EQ(Out(), (TensorType{DType::kFloat32, S({kN, 3, 8, 8})}));
-  ValueId big = Input(DType::kFloat32, S({2, kN, 3, 8, 8}));
-  EXPECT_FALSE(Infer("PRelu", {x, big}).ok());
+  // Two-way broadcasting, as ONNX Runtime accepts it.
+  ValueId col = Input(DType::kFloat32, S({4, 1}));
+  ValueId row = Input(DType::kFloat32, S({5}));
+  ASSERT_TRUE(Infer("PRelu", {col, row}).ok());
+  EXPECT_EQ(Out(), (TensorType{DType::kFloat32, S({4, 5})}));
+  ValueId wrong = Input(DType::kFloat32, S({2}));
+  EXPECT_FALSE(Infer("PRelu", {row, wrong}).ok());
 }
 
 TEST_F(ElementwiseShapeInferenceTest, ClipChecksBoundTypes) {
@@ -223,16 +228,20 @@ TEST_F(ElementwiseShapeInferenceTest, CastLikeTakesTargetDtype) {
   EXPECT_EQ(Out(), (TensorType{DType::kBFloat16, S({kN, 2})}));
 }
 
-TEST_F(ElementwiseShapeInferenceTest, DropoutMaskTypeDependsOnOpset) {
+TEST_F(ElementwiseShapeInferenceTest, DropoutMaskIsBoolFromOpset10) {
   ValueId x = Input(DType::kFloat32, S({kN, 8}));
   ASSERT_TRUE(Infer("Dropout", {x}, {}, 2).ok());
   EXPECT_EQ(Out(0), (TensorType{DType::kFloat32, S({kN, 8})}));
   EXPECT_EQ(Out(1), (TensorType{DType::kBool, S({kN, 8})}));
-
+  // Before opset 10 the schema types the mask like the data.
   Reset(9);
-  ValueId y = Input(DType::kFloat32, S({3}));
+  ValueId y = Input(DType::kFloat16, S({3}));
   ASSERT_TRUE(Infer("Dropout", {y}, {{"ratio", 0.2f}}, 2).ok());
-  EXPECT_EQ(Out(1), (TensorType{DType::kFloat32, S({3})}));
+  EXPECT_EQ(Out(1), (TensorType{DType::kFloat16, S({3})}));
+  Reset(13);
+  ValueId z = Input(DType::kFloat32, S({3}));
+  ValueId ratio = Input(DType::kFloat32, S({2}));
+  EXPECT_FALSE(Infer("Dropout", {z, ratio}, {}, 2).ok());
 }
 
 TEST_F(ElementwiseShapeInferenceTest, GeluChecksApproximate) {

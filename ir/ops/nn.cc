@@ -360,14 +360,14 @@ absl::Status InferConvTranspose(InferenceContext& ctx) {
     }
     if (!x.rank_known() || !x.dim(static_cast<int64_t>(i) + 2).is_static()) continue;
     int64_t in = x.dim(static_cast<int64_t>(i) + 2).value();
-    if (w->auto_pad == AutoPad::kSameUpper || w->auto_pad == AutoPad::kSameLower) {
-      o = Dim(in * w->strides[i]);
-      continue;
-    }
     if (!w->kernel[i].has_value()) continue;
-    int64_t pad_total = w->auto_pad == AutoPad::kValid ? 0 : w->pads[i] + w->pads[spatial + i];
-    int64_t extent = w->strides[i] * (in - 1) + (*output_padding)[i] + (*w->kernel[i] - 1) * w->dilations[i] + 1 -
-                     pad_total;
+    int64_t natural = w->strides[i] * (in - 1) + (*output_padding)[i] + (*w->kernel[i] - 1) * w->dilations[i] + 1;
+    int64_t pad_total = w->auto_pad == AutoPad::kNotSet ? w->pads[i] + w->pads[spatial + i] : 0;
+    if (w->auto_pad == AutoPad::kSameUpper || w->auto_pad == AutoPad::kSameLower) {
+      // SAME trims the natural extent down to in * stride; a smaller one is kept (as onnxruntime does).
+      pad_total = std::max<int64_t>(0, natural - in * w->strides[i]);
+    }
+    int64_t extent = natural - pad_total;
     if (extent < 0) return ctx.Error(absl::StrCat("spatial dim ", i, " would have negative extent ", extent));
     o = Dim(extent);
   }

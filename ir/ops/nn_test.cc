@@ -194,6 +194,10 @@ TEST(NnShapeInferenceTest, ConvTransposeOutputSizeFormulas) {
   EXPECT_THAT(InferOk({"ConvTranspose", {"f32[1,1,3,3]", "f32[1,2,3,3]"},
                        {{"strides", std::vector<int64_t>{2, 2}}, {"auto_pad", "SAME_UPPER"}}}),
               ElementsAre("f32[1,2,6,6]"));
+  // SAME never pads a 1-wide kernel out to in * stride = 9: the natural 3 * 2 + 1 stays.
+  EXPECT_THAT(InferOk({"ConvTranspose", {"f32[1,4,3]", "f32[4,3,1]"}, {{"strides", std::vector<int64_t>{3}},
+                                                                     {"auto_pad", "SAME_LOWER"}}}),
+              ElementsAre("f32[1,3,7]"));
   // group 2: output channels = W[1] * group.
   EXPECT_THAT(InferOk({"ConvTranspose", {"f32[N,4,5]", "f32[4,3,2]"}, {{"group", 2}}}), ElementsAre("f32[N,6,6]"));
   EXPECT_THAT(InferError({"ConvTranspose", {"f32[1,3,3,3]", "f32[1,2,3,3]"}}), HasSubstr("input has 3 channels"));

@@ -164,6 +164,9 @@ absl::Status InferDequantizeLinear(InferenceContext& ctx) {
   if (scale != DType::kUndefined && !IsScaleType(scale)) {
     return ctx.Error(absl::StrCat("scale has type ", DTypeName(scale), ", expected f32, f16 or bf16"));
   }
+  if (opset < 19 && scale != DType::kUndefined && scale != DType::kFloat32) {
+    return ctx.Error(absl::StrCat("scale has type ", DTypeName(scale), ", but before opset 19 it must be f32"));
+  }
   DType output = opset < 19 ? DType::kFloat32 : scale;
   if (opset >= 23) {
     const int64_t code = ctx.node().GetInt("output_dtype", 0);
@@ -230,15 +233,24 @@ absl::Status InferMatMulInteger(InferenceContext& ctx) {
   return absl::OkStatus();
 }
 
+// QLinearMatMul's operands and output are 8-bit integers, or float8 from opset 21.
+absl::Status CheckQLinearMatMulType(const InferenceContext& ctx, int input, absl::string_view what) {
+  const DType t = ctx.input_type(input).dtype;
+  const bool float8_allowed = ctx.opset() >= 21 && IsFloat8(t);
+  if (t != DType::kUndefined && !Is8BitInteger(t) && !float8_allowed) {
+    return ctx.Error(absl::StrCat(what, " has type ", DTypeName(t), ", expected i8 or u8",
+                                  ctx.opset() >= 21 ? " or a float8 type" : ""));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status InferQLinearMatMul(InferenceContext& ctx) {
-  if (absl::Status s = CheckTypeIn8BitIntegers(ctx, 0, "a"); !s.ok()) return s;
-  if (absl::Status s = CheckTypeIn8BitIntegers(ctx, 3, "b"); !s.ok()) return s;
+  if (absl::Status s = CheckQLinearMatMulType(ctx, 0, "a"); !s.ok()) return s;
+  if (absl::Status s = CheckQLinearMatMulType(ctx, 3, "b"); !s.ok()) return s;
+  if (absl::Status s = CheckQLinearMatMulType(ctx, 7, "y_zero_point"); !s.ok()) return s;
   absl::StatusOr<Shape> shape = MatMulShape(ctx, ctx.input_type(0).shape, ctx.input_type(3).shape);
   if (!shape.ok()) return shape.status();
-  DType output = ctx.input_type(7).dtype;
-  if (output != DType::kUndefined && !Is8BitInteger(output)) {
-    return ctx.Error(absl::StrCat("y_zero_point has type ", DTypeName(output), ", expected i8 or u8"));
-  }
+  const DType output = ctx.input_type(7).dtype;
   ctx.set_output_type(0, TensorType{output, *shape});
   return absl::OkStatus();
 }

@@ -165,6 +165,24 @@ TEST(QuantizationShapeInferenceTest, QLinearMatMulTakesTheOutputZeroPointType) {
   EXPECT_FALSE(y->shape.rank_known());
 }
 
+TEST(QuantizationShapeInferenceTest, QLinearMatMulAcceptsFloat8FromOpset21) {
+  QuantGraph g21(21);
+  ValueId a = g21.Input(TensorType{DType::kFloat8E4M3FN, Dims({Dim(2), Dim(4)})});
+  ValueId b = g21.Input(TensorType{DType::kFloat8E4M3FN, Dims({Dim(4), Dim(3)})});
+  ValueId scale = g21.Input(TensorType{DType::kFloat16, Shape::Scalar()});
+  ValueId zp = g21.Input(TensorType{DType::kFloat8E4M3FN, Shape::Scalar()});
+  absl::StatusOr<TensorType> y = g21.Infer("QLinearMatMul", {a, scale, zp, b, scale, zp, scale, zp});
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_EQ(*y, (TensorType{DType::kFloat8E4M3FN, Dims({Dim(2), Dim(3)})}));
+  QuantGraph g10(10);
+  ValueId a10 = g10.Input(TensorType{DType::kFloat8E4M3FN, Dims({Dim(2), Dim(4)})});
+  ValueId b10 = g10.Input(TensorType{DType::kUInt8, Dims({Dim(4), Dim(3)})});
+  ValueId s10 = g10.Input(TensorType{DType::kFloat32, Shape::Scalar()});
+  ValueId z10 = g10.Input(TensorType{DType::kUInt8, Shape::Scalar()});
+  absl::StatusOr<TensorType> bad = g10.Infer("QLinearMatMul", {a10, s10, z10, b10, s10, z10, s10, z10});
+  EXPECT_THAT(bad.status().message(), HasSubstr("a has type f8e4m3fn, expected i8 or u8"));
+}
+
 TEST(QuantizationShapeInferenceTest, ConvIntegerShapes) {
   QuantGraph g(10);
   ValueId x = g.Input(TensorType{DType::kUInt8, kImage});

@@ -65,6 +65,12 @@ Shape ShapeWithUnknownAxes(const InferenceContext& ctx, const Shape& input, bool
 absl::Status InferReduce(InferenceContext& ctx, int64_t axes_input_since) {
   const TensorType& input = ctx.input_type(0);
   const Node& node = ctx.node();
+  if (input.dtype != DType::kUndefined && !IsFloatingPoint(input.dtype) && !IsInteger(input.dtype)) {
+    const bool bool_allowed = node.op_type == "ReduceMax" || node.op_type == "ReduceMin";
+    if (input.dtype != DType::kBool || !bool_allowed) {
+      return ctx.Error(absl::StrCat("input has type ", DTypeName(input.dtype), ", which this op cannot reduce"));
+    }
+  }
   const bool keepdims = node.GetInt("keepdims", 1) != 0;
   const bool axes_from_input = ctx.opset() >= axes_input_since;
   bool noop_with_empty_axes = false;
@@ -128,6 +134,10 @@ absl::Status InferReduce(InferenceContext& ctx, int64_t axes_input_since) {
 }
 
 absl::Status InferArgReduce(InferenceContext& ctx) {
+  const DType dtype = ctx.input_type(0).dtype;
+  if (dtype != DType::kUndefined && !IsFloatingPoint(dtype) && !IsInteger(dtype)) {
+    return ctx.Error(absl::StrCat("input has type ", DTypeName(dtype), ", expected a number type"));
+  }
   const Shape& input = ctx.input_type(0).shape;
   const bool keepdims = ctx.node().GetInt("keepdims", 1) != 0;
   const int64_t axis = ctx.node().GetInt("axis", 0);

@@ -132,6 +132,16 @@ TEST(ReductionShapeInferenceTest, RejectsBadAxes) {
   EXPECT_THAT(dtype.status().message(), HasSubstr("expected i64"));
 }
 
+TEST(ReductionShapeInferenceTest, BoolOnlyForMaxAndMin) {
+  ReductionGraph g(20);
+  ValueId flags = g.Input(TensorType{DType::kBool, Dims({Dim(4), Dim(2)})});
+  absl::StatusOr<TensorType> any = g.Infer("ReduceMax", {flags}, {{"keepdims", 0}});
+  ASSERT_TRUE(any.ok()) << any.status();
+  EXPECT_EQ(*any, (TensorType{DType::kBool, Shape::Scalar()}));
+  absl::StatusOr<TensorType> sum = g.Infer("ReduceSum", {flags});
+  EXPECT_THAT(sum.status().message(), HasSubstr("input has type bool"));
+}
+
 TEST(ReductionShapeInferenceTest, ArgMaxAndArgMin) {
   ReductionGraph g(13);
   ValueId x = g.Input(kBatchSeqHidden);

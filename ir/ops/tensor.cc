@@ -37,6 +37,7 @@ Dim DimProduct(const std::vector<Dim>& dims, size_t begin, size_t end) {
   for (size_t i = begin; i < end; ++i) {
     const Dim& d = dims[i];
     if (d.is_static()) {
+      if (d.value() != 0 && product > kMaxElements / d.value()) return Dim();  // absurd: leave unknown
       product *= d.value();
     } else if (non_static.has_value()) {
       return Dim();
@@ -593,16 +594,19 @@ absl::Status InferSplit(InferenceContext& ctx) {
 // Number of elements a Slice takes from an axis of size `dim`, with ONNX's
 // clamping of out-of-range starts and ends.
 int64_t SliceCount(int64_t dim, int64_t start, int64_t end, int64_t step) {
+  if (dim == 0) return 0;
   if (start < 0) start += dim;
   if (end < 0) end += dim;
   if (step > 0) {
     start = std::clamp<int64_t>(start, 0, dim);
     end = std::clamp<int64_t>(end, 0, dim);
-    return end > start ? (end - start + step - 1) / step : 0;
+    return end > start ? (end - start - 1) / step + 1 : 0;
   }
   start = std::clamp<int64_t>(start, 0, dim - 1);
   end = std::clamp<int64_t>(end, -1, dim - 1);
-  return start > end ? (start - end + (-step) - 1) / (-step) : 0;
+  // -step, written so that a step of INT64_MIN cannot overflow.
+  int64_t magnitude = step == std::numeric_limits<int64_t>::min() ? std::numeric_limits<int64_t>::max() : -step;
+  return start > end ? (start - end - 1) / magnitude + 1 : 0;
 }
 
 absl::Status InferSlice(InferenceContext& ctx) {
@@ -837,6 +841,10 @@ absl::Status InferTile(InferenceContext& ctx) {
     for (int64_t i = 0; i < in.rank(); ++i) {
       int64_t r = (*repeats)[static_cast<size_t>(i)];
       if (r < 0) return ctx.Error(absl::StrCat("repeats has a negative entry ", r));
+      const Dim& d = in.dim(i);
+      if (r > kMaxDimValue || (d.is_static() && d.value() > 0 && r > kMaxDimValue / d.value())) {
+        return ctx.Error(absl::StrCat("repeats entry ", r, " makes the output too large"));
+      }
       out[static_cast<size_t>(i)] = ScaleDim(in.dim(i), r);
     }
   }
@@ -859,6 +867,9 @@ absl::Status InferRange(InferenceContext& ctx) {
   if (start && limit && delta && start->size() == 1 && limit->size() == 1 && delta->size() == 1) {
     if ((*delta)[0] == 0) return ctx.Error("delta must not be 0");
     double count = std::ceil(((*limit)[0] - (*start)[0]) / (*delta)[0]);
+    if (!(count <= static_cast<double>(kMaxElements))) {
+      return ctx.Error(absl::StrCat("range of ", count, " elements is too large"));
+    }
     n = Dim(std::max<int64_t>(0, static_cast<int64_t>(count)));
   }
   ctx.set_output_type(0, TensorType{dtype, Shape({n})});
@@ -903,7 +914,12 @@ absl::Status InferPad(InferenceContext& ctx) {
   }
   std::vector<Dim> out = in.dims();
   for (size_t i = 0; i < n; ++i) {
-    int64_t total = (*pads.values)[i] + (*pads.values)[i + n];
+    int64_t begin = (*pads.values)[i];
+    int64_t end = (*pads.values)[i + n];
+    if (begin < -kMaxDimValue || begin > kMaxDimValue || end < -kMaxDimValue || end > kMaxDimValue) {
+      return ctx.Error(absl::StrCat("pads ", begin, ", ", end, " are too large"));
+    }
+    int64_t total = begin + end;
     Dim& d = out[static_cast<size_t>((*axes)[i])];
     if (d.is_static()) {
       if (d.value() + total < 0) {
@@ -932,7 +948,11 @@ absl::Status SetScaledShape(InferenceContext& ctx, const Shape& in, const std::v
     if (!(s > 0)) return ctx.Error(absl::StrCat("scale ", s, " must be positive"));
     const Dim& d = in.dim(i);
     if (d.is_static()) {
-      out.emplace_back(static_cast<int64_t>(std::floor(static_cast<double>(d.value()) * s)));
+      double scaled = std::floor(static_cast<double>(d.value()) * s);
+      if (!(scaled <= static_cast<double>(kMaxDimValue))) {
+        return ctx.Error(absl::StrCat("scale ", s, " makes dim ", d.value(), " too large"));
+      }
+      out.emplace_back(static_cast<int64_t>(scaled));
     } else {
       out.push_back(s == 1.0 ? d : Dim());
     }
@@ -1098,6 +1118,8 @@ absl::Status InferSpaceToDepth(InferenceContext& ctx) {
   const Shape& in = ctx.input_type(0).shape;
   int64_t block = ctx.node().GetInt("blocksize", 0);
   if (block <= 0) return ctx.Error("attribute 'blocksize' must be positive");
+  std::string mode = ctx.node().GetString("mode", "DCR");
+  if (mode != "DCR" && mode != "CRD") return ctx.Error(absl::StrCat("mode '", mode, "' is not supported"));
   if (!in.rank_known()) {
     ctx.set_output_type(0, SameDType(ctx, Shape(UnknownDims(4))));
     return absl::OkStatus();
@@ -1135,7 +1157,9 @@ absl::Status InferOneHot(InferenceContext& ctx) {
   Dim depth;
   if (std::optional<std::vector<double>> d = ConstantDoubles(ctx, 1)) {
     if (d->size() != 1) return ctx.Error("depth must hold one element");
-    if ((*d)[0] < 1) return ctx.Error(absl::StrCat("depth ", (*d)[0], " must be positive"));
+    if (!((*d)[0] >= 1 && (*d)[0] <= static_cast<double>(kMaxDimValue))) {
+      return ctx.Error(absl::StrCat("depth ", (*d)[0], " must be in [1, 2^40]"));
+    }
     depth = Dim(static_cast<int64_t>((*d)[0]));
   }
   std::vector<Dim> out = indices.dims();

@@ -46,7 +46,7 @@ def main(out):
                      [numpy_helper.from_array(np.ones((4, 5), np.float32), "w")])
     onnx.save(mismatch, os.path.join(out, "shape_mismatch.onnx"))
 
-    absurd = helper.make_tensor("huge", TensorProto.FLOAT, [1 << 50], [])
+    absurd = TensorProto(name="huge", data_type=TensorProto.FLOAT, dims=[1 << 50])
     absurd_model = model([helper.make_node("Add", ["x", "huge"], ["y"], name="add_huge")], [vi("x", [1])], [vi("y", [1])], [absurd])
     onnx.save(absurd_model, os.path.join(out, "absurd_dims.onnx"))
 

@@ -49,6 +49,7 @@ def gsopt(*args, check=True):
 def ort_session(path):
     options = ort.SessionOptions()
     options.intra_op_num_threads = 2
+    options.log_severity_level = 3  # errors only: test graphs trip many ORT warnings
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
 
@@ -79,6 +80,14 @@ def assert_close(test, actual, expected, what):
                             f"{what}: output {k} max abs error {err:.3g}")
         else:
             test.assertTrue(np.array_equal(a, e), f"{what}: output {k} differs")
+
+
+def passes_checker(path):
+    try:
+        onnx.checker.check_model(path)
+        return True
+    except onnx.checker.ValidationError:
+        return False
 
 
 def model_path(name):
@@ -133,11 +142,14 @@ class SharedModelsTest(unittest.TestCase):
         assert_close(self, self.run_gsopt_on(randomized, feeds, tag), expected, f"{name}: gsopt executor vs ORT")  # 3.
         exported = os.path.join(self.tmp.name, f"{tag}.export.onnx")
         gsopt("convert", randomized, "-o", exported)                                # 4.
-        onnx.checker.check_model(exported)
+        check = passes_checker(path)  # some shared files fail the checker themselves
+        if check:
+            onnx.checker.check_model(exported)
         assert_close(self, ort_session(exported).run(None, feeds), expected, f"{name}: exported model in ORT")
         optimized = os.path.join(self.tmp.name, f"{tag}.opt.onnx")
         gsopt("optimize", randomized, "-o", optimized)                               # 5.
-        onnx.checker.check_model(optimized)
+        if check:
+            onnx.checker.check_model(optimized)
         assert_close(self, ort_session(optimized).run(None, feeds), expected, f"{name}: optimized model in ORT")
         for f in (randomized, exported, optimized):
             os.remove(f)
@@ -165,7 +177,8 @@ class TransformCorpusTest(unittest.TestCase):
     def test_every_file_round_trips(self):
         folder = os.path.join(SHARED, "ort-transform-tests")
         files = sorted(f for f in os.listdir(folder) if f.endswith(".onnx"))
-        counts = dict(files=len(files), imported=0, ort_original=0, ort_same=0, optimized=0, not_executable=0)
+        counts = dict(files=len(files), imported=0, ort_original=0, nondeterministic=0, ort_same=0, optimized=0,
+                      not_executable=0)
         problems = []
         with tempfile.TemporaryDirectory() as tmp:
             for f in files:
@@ -188,9 +201,15 @@ class TransformCorpusTest(unittest.TestCase):
                     continue
                 try:
                     expected = original.run(None, feeds)
+                    again = original.run(None, feeds)
                 except Exception:
                     continue
                 counts["ort_original"] += 1
+                try:  # a graph with random ops (Dropout in training mode) has nothing fixed to compare
+                    assert_close(self, again, expected, f)
+                except AssertionError:
+                    counts["nondeterministic"] += 1
+                    continue
                 try:
                     actual = ort_session(out).run(None, feeds)
                     assert_close(self, actual, expected, f)

@@ -31,7 +31,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "backend/cpu/kernel.h"
 #include "backend/cpu/kernels/kernel_utils.h"
 #include "ir/check.h"
@@ -132,26 +131,37 @@ T SafeDiv(T a, T b) {
   }
 }
 
-// Float to integer: truncation toward zero. ONNX leaves out-of-range values
-// undefined; here NaN gives 0 and the value saturates to the int64 (uint64)
-// range before being wrapped to the target width, so the result is
-// deterministic and never undefined behaviour.
+// Float to integer: truncation toward zero. ONNX leaves NaN and
+// out-of-range values undefined; numpy and ONNX Runtime give what the x86-64
+// conversion sequences give, and this reproduces those results without
+// relying on undefined behaviour: an out-of-range signed 32/64-bit
+// conversion yields the minimum ("integer indefinite"); unsigned 32/64-bit
+// targets convert values at or above 2^(n-1) after subtracting it and flip
+// the top bit back; 8- and 16-bit targets keep the low bits of an int32
+// conversion.
 template <typename To>
 To FloatToInt(double x) {
-  if (std::isnan(x)) return 0;
+  constexpr double kTwo31 = 2147483648.0;
   constexpr double kTwo63 = 9223372036854775808.0;
+  auto to_int64 = [](double v) -> int64_t {
+    if (!(v > -kTwo63 - 1.0 && v < kTwo63)) return std::numeric_limits<int64_t>::min();
+    return static_cast<int64_t>(v);
+  };
+  auto to_int32 = [](double v) -> int32_t {
+    if (!(v > -kTwo31 - 1.0 && v < kTwo31)) return std::numeric_limits<int32_t>::min();
+    return static_cast<int32_t>(v);
+  };
   if constexpr (std::is_same_v<To, uint64_t>) {
-    if (x >= kTwo63) return x >= 2 * kTwo63 ? std::numeric_limits<uint64_t>::max() : static_cast<uint64_t>(x);
-  }
-  int64_t wide;
-  if (x >= kTwo63) {
-    wide = std::numeric_limits<int64_t>::max();
-  } else if (x < -kTwo63) {
-    wide = std::numeric_limits<int64_t>::min();
+    if (x >= kTwo63) return static_cast<uint64_t>(to_int64(x - kTwo63)) ^ (uint64_t{1} << 63);
+    return static_cast<uint64_t>(to_int64(x));
+  } else if constexpr (std::is_same_v<To, uint32_t>) {
+    if (x >= kTwo31) return static_cast<uint32_t>(to_int32(x - kTwo31)) ^ (uint32_t{1} << 31);
+    return static_cast<uint32_t>(to_int32(x));
+  } else if constexpr (sizeof(To) == 8) {
+    return static_cast<To>(to_int64(x));
   } else {
-    wide = static_cast<int64_t>(x);
+    return static_cast<To>(to_int32(x));
   }
-  return static_cast<To>(wide);
 }
 
 // A double to T (a float type, or an integer via FloatToInt).
@@ -562,25 +572,14 @@ absl::Status ClipKernel(KernelContext& ctx) {
   return absl::OkStatus();
 }
 
-// PRelu: y = x < 0 ? slope * x : x, the slope broadcasting to x's shape.
+// PRelu: y = x < 0 ? slope * x : x. ONNX asks for the slope to broadcast
+// to X (unidirectionally); ONNX Runtime broadcasts both ways, and so does
+// this kernel, so models it runs run here too.
 absl::Status PReluKernel(KernelContext& ctx) {
-  absl::Status status = BinaryKernel<TypeSet::kNumeric>(ctx, []<typename T>(T x, T slope) -> T {
+  return BinaryKernel<TypeSet::kNumeric>(ctx, []<typename T>(T x, T slope) -> T {
     if constexpr (std::is_unsigned_v<T>) return x;
     else return x < T(0) ? WrapMul(slope, x) : x;
   });
-  if (!status.ok()) return status;
-  return absl::OkStatus();
-}
-
-absl::Status CheckUnidirectional(KernelContext& ctx) {
-  if (ctx.input(0) == nullptr || ctx.input(1) == nullptr) return ctx.Error("expected two inputs");
-  absl::StatusOr<std::vector<int64_t>> out = BroadcastDims({ctx.input(0)->dims(), ctx.input(1)->dims()});
-  if (out.ok() && *out != ctx.input(0)->dims()) {
-    return ctx.Error(absl::StrCat("slope of shape [", absl::StrJoin(ctx.input(1)->dims(), ","),
-                                  "] does not broadcast to X of shape [", absl::StrJoin(ctx.input(0)->dims(), ","),
-                                  "]"));
-  }
-  return absl::OkStatus();
 }
 
 void RegisterActivationKernels(KernelRegistry& registry) {
@@ -592,10 +591,7 @@ void RegisterActivationKernels(KernelRegistry& registry) {
     const double alpha = ctx.node().GetFloat("alpha", 0.01f);
     return UnaryKernel<TypeSet::kFloat>(ctx, [alpha]<typename T>(T x) -> T { return x < T(0) ? T(alpha) * x : x; });
   });
-  registry.Register("", "PRelu", [](KernelContext& ctx) {
-    if (absl::Status s = CheckUnidirectional(ctx); !s.ok()) return s;
-    return PReluKernel(ctx);
-  });
+  registry.Register("", "PRelu", PReluKernel);
   registry.Register("", "Elu", [](KernelContext& ctx) {
     const double alpha = ctx.node().GetFloat("alpha", 1.0f);
     return UnaryKernel<TypeSet::kFloat>(
@@ -1268,9 +1264,11 @@ absl::Status IdentityKernel(KernelContext& ctx) {
   return absl::OkStatus();
 }
 
-// Dropout at inference: the output is the input and the mask is all true
-// (all ones of the data's type before opset 10). Training mode with a
-// non-zero ratio would need a random generator and is not implemented.
+// Dropout at inference: the output is the input and the mask is all "kept"
+// (true; 1 in the data's type for opsets 7-9, which type the mask like the
+// data — ONNX Runtime rejects models that declare it otherwise).
+// Training mode with a non-zero ratio would need a random generator and is
+// not implemented.
 absl::Status DropoutKernel(KernelContext& ctx) {
   const Tensor* x = FirstInput(ctx);
   if (x == nullptr) return ctx.Error("input 0 is missing");
@@ -1293,14 +1291,15 @@ absl::Status DropoutKernel(KernelContext& ctx) {
   }
   ctx.set_output(0, *x);
   if (ctx.output_requested(1)) {
-    const bool typed_mask = ctx.opset() > 0 && ctx.opset() < 10;
-    Tensor mask = Tensor::Zeros(typed_mask ? x->dtype() : DType::kBool, x->dims());
-    if (typed_mask) {
+    if (ctx.opset() > 0 && ctx.opset() < 10) {
+      Tensor mask = Tensor::Zeros(x->dtype(), x->dims());
       for (int64_t i = 0; i < mask.num_elements(); ++i) mask.SetFromDouble(i, 1.0);
+      ctx.set_output(1, std::move(mask));
     } else {
+      Tensor mask = Tensor::Zeros(DType::kBool, x->dims());
       std::fill_n(mask.mutable_data<uint8_t>(), mask.num_elements(), uint8_t{1});
+      ctx.set_output(1, std::move(mask));
     }
-    ctx.set_output(1, std::move(mask));
   }
   return absl::OkStatus();
 }

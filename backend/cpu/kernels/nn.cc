@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -493,6 +494,15 @@ void Col2Im(const T* columns, int64_t channels, const WindowGeometry& g, T* y) {
   }
 }
 
+// A per-thread scratch buffer for column matrices: reusing it avoids
+// allocating (and page-faulting in) megabytes on every Conv call.
+template <typename T>
+T* ColumnScratch(size_t count) {
+  thread_local std::vector<T> scratch;
+  if (scratch.size() < count) scratch.resize(count);
+  return scratch.data();
+}
+
 // ---------------------------------------------------------------------------
 // Conv
 
@@ -540,7 +550,7 @@ absl::Status ConvKernel(KernelContext& ctx) {
     const int64_t out_size = g->out_size();
     // A 1x1 window at stride 1 without padding reads the input as its own column matrix.
     bool direct = g->kernel_size() == 1 && g->in == g->out && g->pad_begin == Dims3{0, 0, 0};
-    std::vector<T> columns(direct ? 0 : static_cast<size_t>(patch * out_size));
+    T* columns = direct ? nullptr : ColumnScratch<T>(static_cast<size_t>(patch * out_size));
     const T* x_data = x.data<T>();
     const T* w_data = w.data<T>();
     T* y = result.mutable_data<T>();
@@ -549,8 +559,8 @@ absl::Status ConvKernel(KernelContext& ctx) {
         const T* x_group = x_data + (n * channels + grp * channels_per_group) * g->in_size();
         const T* cols = x_group;
         if (!direct) {
-          Im2Col(x_group, channels_per_group, *g, columns.data());
-          cols = columns.data();
+          Im2Col(x_group, channels_per_group, *g, columns);
+          cols = columns;
         }
         Gemm<T>(false, false, out_per_group, out_size, patch, T(1), w_data + grp * out_per_group * patch, patch, cols,
                 out_size, T(0), y + (n * out_channels + grp * out_per_group) * out_size, out_size);
@@ -610,13 +620,16 @@ absl::Status ConvTransposeKernel(KernelContext& ctx) {
     int64_t natural = stride * (in - 1) + (*output_padding)[i] + (g->kernel[s] - 1) * g->dilation[s] + 1;
     bool same = auto_pad == AutoPad::kSameUpper || auto_pad == AutoPad::kSameLower;
     if (!output_shape.empty() || same) {
-      // The pads are derived from the requested extent; SAME_UPPER puts the
-      // odd one at the end (ONNX spec; a shortfall is left unpadded).
-      int64_t out = output_shape.empty() ? in * stride : output_shape[i];
-      int64_t total = std::max<int64_t>(0, natural - out);
+      // The pads are derived from the target extent (output_shape, or
+      // in * stride for SAME); SAME_UPPER puts the odd one at the end. A
+      // target above the natural extent is reached by zero rows at the end
+      // with output_shape, while SAME then keeps the natural extent (as ONNX
+      // shape inference and onnxruntime do).
+      int64_t target = output_shape.empty() ? in * stride : output_shape[i];
+      int64_t total = std::max<int64_t>(0, natural - target);
       g->pad_begin[s] = auto_pad == AutoPad::kSameUpper ? total / 2 : total - total / 2;
       g->pad_end[s] = total - g->pad_begin[s];
-      g->out[s] = out;
+      g->out[s] = output_shape.empty() ? natural - total : target;
     } else {
       if (auto_pad == AutoPad::kNotSet) {
         g->pad_begin[s] = pads[i];
@@ -649,7 +662,7 @@ absl::Status ConvTransposeKernel(KernelContext& ctx) {
     const int64_t rows = out_per_group * g->kernel_size();
     const int64_t in_size = g->in_size();
     const int64_t out_size = g->out_size();
-    std::vector<T> columns(static_cast<size_t>(rows * in_size));
+    T* columns = ColumnScratch<T>(static_cast<size_t>(rows * in_size));
     const T* x_data = x.data<T>();
     const T* w_data = w.data<T>();
     T* y = result.mutable_data<T>();
@@ -657,9 +670,8 @@ absl::Status ConvTransposeKernel(KernelContext& ctx) {
       for (int64_t grp = 0; grp < group; ++grp) {
         // columns = W_g^T x X_g, with W_g of shape (C/group, M/group * kernel).
         Gemm<T>(true, false, rows, in_size, channels_per_group, T(1), w_data + grp * channels_per_group * rows, rows,
-                x_data + (n * channels + grp * channels_per_group) * in_size, in_size, T(0), columns.data(),
-                in_size);
-        Col2Im(columns.data(), out_per_group, *g, y + (n * out_channels + grp * out_per_group) * out_size);
+                x_data + (n * channels + grp * channels_per_group) * in_size, in_size, T(0), columns, in_size);
+        Col2Im(columns, out_per_group, *g, y + (n * out_channels + grp * out_per_group) * out_size);
       }
     }
     if (b_in != nullptr) {
@@ -692,13 +704,113 @@ double ReadP(const KernelContext& ctx) {
   return 2.0;
 }
 
+// Where the window of each output position lies along one axis: its first
+// input position and the kernel taps [tap_begin, tap_end) that land inside
+// the input; `padded_taps` also counts taps on the padding (count_include_pad).
+struct AxisWindows {
+  std::vector<int64_t> start, tap_begin, tap_end, padded_taps;
+};
+
+AxisWindows ComputeAxisWindows(const WindowGeometry& g, int axis) {
+  const size_t a = static_cast<size_t>(axis);
+  AxisWindows w;
+  for (int64_t o = 0; o < g.out[a]; ++o) {
+    int64_t start = o * g.stride[a] - g.pad_begin[a];
+    int64_t begin = 0, end = 0, padded = 0;
+    for (int64_t k = 0; k < g.kernel[a]; ++k) {
+      int64_t pos = start + k * g.dilation[a];
+      // Positions past the end padding (possible with ceil_mode) count for nothing.
+      if (pos < g.in[a] + g.pad_end[a]) ++padded;
+      if (pos < 0) begin = k + 1;
+      if (pos < g.in[a]) end = k + 1;
+    }
+    w.start.push_back(start);
+    w.tap_begin.push_back(begin);
+    w.tap_end.push_back(std::max(begin, end));
+    w.padded_taps.push_back(padded);
+  }
+  return w;
+}
+
+// Pooling without indices, a whole output row at a time: each kernel tap
+// is folded into the row's accumulators, innermost loop over the output
+// positions where that tap lands inside the input.
+template <typename T>
+void PoolRows(PoolKind kind, const T* x, int64_t planes, const WindowGeometry& g,
+              const std::array<AxisWindows, kMaxSpatial>& axes, bool count_include_pad, double p, T* y) {
+  using Acc = std::conditional_t<std::is_floating_point_v<T>, double, T>;
+  const AxisWindows &wd = axes[0], &wh = axes[1], &ww = axes[2];
+  const int64_t out_w = g.out[2], stride_w = g.stride[2];
+  std::vector<std::pair<int64_t, int64_t>> tap_range(static_cast<size_t>(g.kernel[2]));
+  for (int64_t kw = 0; kw < g.kernel[2]; ++kw) {
+    tap_range[static_cast<size_t>(kw)] = ValidRange(g.pad_begin[2] - kw * g.dilation[2], stride_w, g.in[2], out_w);
+  }
+  std::vector<Acc> sums(static_cast<size_t>(out_w));
+  std::vector<T> maxima(static_cast<size_t>(out_w));
+  for (int64_t plane = 0; plane < planes; ++plane) {
+    const T* x_plane = x + plane * g.in_size();
+    T* y_row = y + plane * g.out_size();
+    for (int64_t od = 0; od < g.out[0]; ++od) {
+      for (int64_t oh = 0; oh < g.out[1]; ++oh, y_row += out_w) {
+        std::fill(sums.begin(), sums.end(), Acc(0));
+        std::fill(maxima.begin(), maxima.end(), std::numeric_limits<T>::lowest());
+        for (int64_t kd = wd.tap_begin[od]; kd < wd.tap_end[od]; ++kd) {
+          const int64_t id = wd.start[od] + kd * g.dilation[0];
+          for (int64_t kh = wh.tap_begin[oh]; kh < wh.tap_end[oh]; ++kh) {
+            const int64_t ih = wh.start[oh] + kh * g.dilation[1];
+            const T* row = x_plane + (id * g.in[1] + ih) * g.in[2];
+            for (int64_t kw = 0; kw < g.kernel[2]; ++kw) {
+              const auto [begin, end] = tap_range[static_cast<size_t>(kw)];
+              const T* src = row + kw * g.dilation[2] - g.pad_begin[2];
+              if (kind == PoolKind::kMax) {
+                for (int64_t ow = begin; ow < end; ++ow) {
+                  const T v = src[ow * stride_w];
+                  maxima[static_cast<size_t>(ow)] = v > maxima[static_cast<size_t>(ow)] ? v : maxima[static_cast<size_t>(ow)];
+                }
+              } else if (kind == PoolKind::kAverage) {
+                for (int64_t ow = begin; ow < end; ++ow) sums[static_cast<size_t>(ow)] += static_cast<Acc>(src[ow * stride_w]);
+              } else {
+                for (int64_t ow = begin; ow < end; ++ow) {
+                  sums[static_cast<size_t>(ow)] += static_cast<Acc>(std::pow(std::abs(static_cast<double>(src[ow * stride_w])), p));
+                }
+              }
+            }
+          }
+        }
+        const int64_t dh_valid = (wd.tap_end[od] - wd.tap_begin[od]) * (wh.tap_end[oh] - wh.tap_begin[oh]);
+        const int64_t dh_padded = wd.padded_taps[od] * wh.padded_taps[oh];
+        for (int64_t ow = 0; ow < out_w; ++ow) {
+          const size_t k = static_cast<size_t>(ow);
+          if (kind == PoolKind::kMax) {
+            y_row[ow] = maxima[k];
+          } else if (kind == PoolKind::kAverage) {
+            int64_t divisor = count_include_pad ? dh_padded * ww.padded_taps[k] : dh_valid * (ww.tap_end[k] - ww.tap_begin[k]);
+            y_row[ow] = static_cast<T>(static_cast<double>(sums[k]) / static_cast<double>(divisor));
+          } else {
+            y_row[ow] = static_cast<T>(std::pow(static_cast<double>(sums[k]), 1.0 / p));
+          }
+        }
+      }
+    }
+  }
+}
+
+// MaxPool with its Indices output takes this per-output path; everything
+// else goes through PoolRows.
 template <typename T>
 void PoolPlanes(PoolKind kind, const T* x, int64_t planes, const WindowGeometry& g, bool count_include_pad,
                 double p, bool column_major_indices, T* y, int64_t* indices) {
   const int64_t in_size = g.in_size();
   const int64_t out_size = g.out_size();
+  const std::array<AxisWindows, kMaxSpatial> axes = {ComputeAxisWindows(g, 0), ComputeAxisWindows(g, 1),
+                                                     ComputeAxisWindows(g, 2)};
+  const AxisWindows &wd = axes[0], &wh = axes[1], &ww = axes[2];
   // Column-major flat index strides of the spatial dims (storage_order = 1).
-  Dims3 col_stride{1, g.in[0], g.in[0] * g.in[1]};
+  const Dims3 col_stride{1, g.in[0], g.in[0] * g.in[1]};
+  if (indices == nullptr) {
+    PoolRows(kind, x, planes, g, axes, count_include_pad, p, y);
+    return;
+  }
   for (int64_t plane = 0; plane < planes; ++plane) {
     const T* x_plane = x + plane * in_size;
     T* y_plane = y + plane * out_size;
@@ -706,59 +818,34 @@ void PoolPlanes(PoolKind kind, const T* x, int64_t planes, const WindowGeometry&
     for (int64_t od = 0; od < g.out[0]; ++od) {
       for (int64_t oh = 0; oh < g.out[1]; ++oh) {
         for (int64_t ow = 0; ow < g.out[2]; ++ow, ++out_index) {
-          Dims3 start{od * g.stride[0] - g.pad_begin[0], oh * g.stride[1] - g.pad_begin[1],
-                      ow * g.stride[2] - g.pad_begin[2]};
+          const int64_t sd = wd.start[od], sh = wh.start[oh], sw = ww.start[ow];
+          const int64_t kw_begin = ww.tap_begin[ow], kw_end = ww.tap_end[ow];
+          // Selects rather than branches: comparisons on data mispredict.
           T best = std::numeric_limits<T>::lowest();
-          int64_t best_index = -1;
-          double sum = 0;
-          int64_t valid = 0;
-          // Window positions inside input + padding (count_include_pad counts those).
-          int64_t padded_count = 1;
-          for (int a = 0; a < kMaxSpatial; ++a) {
-            int64_t limit = g.in[static_cast<size_t>(a)] + g.pad_end[static_cast<size_t>(a)];
-            int64_t count = 0;
-            for (int64_t k = 0; k < g.kernel[static_cast<size_t>(a)]; ++k) {
-              if (start[static_cast<size_t>(a)] + k * g.dilation[static_cast<size_t>(a)] < limit) ++count;
-            }
-            padded_count *= count;
-          }
-          for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
-            int64_t id = start[0] + kd * g.dilation[0];
-            if (id < 0 || id >= g.in[0]) continue;
-            for (int64_t kh = 0; kh < g.kernel[1]; ++kh) {
-              int64_t ih = start[1] + kh * g.dilation[1];
-              if (ih < 0 || ih >= g.in[1]) continue;
-              for (int64_t kw = 0; kw < g.kernel[2]; ++kw) {
-                int64_t iw = start[2] + kw * g.dilation[2];
-                if (iw < 0 || iw >= g.in[2]) continue;
-                int64_t flat = (id * g.in[1] + ih) * g.in[2] + iw;
-                T v = x_plane[flat];
-                ++valid;
-                if (kind == PoolKind::kMax) {
-                  if (best_index < 0 || v > best) {
-                    best = v;
-                    best_index = column_major_indices ? id * col_stride[0] + ih * col_stride[1] + iw * col_stride[2]
-                                                      : flat;
-                  }
-                } else if (kind == PoolKind::kAverage) {
-                  sum += static_cast<double>(v);
-                } else {
-                  sum += std::pow(std::abs(static_cast<double>(v)), p);
-                }
+          int64_t best_flat = -1;
+          for (int64_t kd = wd.tap_begin[od]; kd < wd.tap_end[od]; ++kd) {
+            const int64_t id = sd + kd * g.dilation[0];
+            for (int64_t kh = wh.tap_begin[oh]; kh < wh.tap_end[oh]; ++kh) {
+              const int64_t ih = sh + kh * g.dilation[1];
+              const int64_t row_start = (id * g.in[1] + ih) * g.in[2];
+              const T* row = x_plane + row_start;
+              for (int64_t kw = kw_begin; kw < kw_end; ++kw) {
+                const int64_t iw = sw + kw * g.dilation[2];
+                const bool better = best_flat < 0 || row[iw] > best;  // ties keep the first
+                best = better ? row[iw] : best;
+                best_flat = better ? row_start + iw : best_flat;
               }
             }
           }
-          if (kind == PoolKind::kMax) {
-            y_plane[out_index] = best;
-            if (indices != nullptr) {
-              indices[plane * out_size + out_index] = best_index < 0 ? -1 : plane * in_size + best_index;
-            }
-          } else if (kind == PoolKind::kAverage) {
-            int64_t divisor = count_include_pad ? padded_count : valid;
-            y_plane[out_index] = static_cast<T>(sum / static_cast<double>(divisor));
-          } else {
-            y_plane[out_index] = static_cast<T>(std::pow(sum, 1.0 / p));
+          y_plane[out_index] = best;
+          int64_t flat = best_flat;
+          if (column_major_indices && best_flat >= 0) {
+            const int64_t id = best_flat / (g.in[1] * g.in[2]);
+            const int64_t ih = best_flat / g.in[2] % g.in[1];
+            const int64_t iw = best_flat % g.in[2];
+            flat = id * col_stride[0] + ih * col_stride[1] + iw * col_stride[2];
           }
+          indices[plane * out_size + out_index] = best_flat < 0 ? -1 : plane * in_size + flat;
         }
       }
     }
@@ -851,19 +938,32 @@ struct MeanAndVariance {
   double variance = 0;  // population variance
 };
 
+// Sums with kLanes independent double accumulators: each lane adds its own
+// sequence, so the loop vectorizes without reassociating one accumulator
+// (no -ffast-math needed) and the result is the same on every run.
+constexpr int kLanes = 8;
+
+template <typename T, typename Term>
+double LaneSum(const T* v, int64_t count, Term term) {
+  double lanes[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= count; i += kLanes) {
+    for (int j = 0; j < kLanes; ++j) lanes[j] += term(static_cast<double>(v[i + j]));
+  }
+  double sum = 0;
+  for (; i < count; ++i) sum += term(static_cast<double>(v[i]));
+  for (int j = 0; j < kLanes; ++j) sum += lanes[j];
+  return sum;
+}
+
+// Mean and population variance of count contiguous values (two passes).
 template <typename T>
-MeanAndVariance Moments(const T* v, int64_t count, int64_t stride = 1) {
+MeanAndVariance Moments(const T* v, int64_t count) {
   MeanAndVariance m;
   if (count == 0) return m;
-  double sum = 0;
-  for (int64_t i = 0; i < count; ++i) sum += static_cast<double>(v[i * stride]);
-  m.mean = sum / static_cast<double>(count);
-  double sq = 0;
-  for (int64_t i = 0; i < count; ++i) {
-    double d = static_cast<double>(v[i * stride]) - m.mean;
-    sq += d * d;
-  }
-  m.variance = sq / static_cast<double>(count);
+  m.mean = LaneSum(v, count, [](double e) { return e; }) / static_cast<double>(count);
+  const double mean = m.mean;
+  m.variance = LaneSum(v, count, [mean](double e) { return (e - mean) * (e - mean); }) / static_cast<double>(count);
   return m;
 }
 
@@ -924,16 +1024,26 @@ absl::Status BatchNormalizationKernel(KernelContext& ctx) {
     }
     const std::vector<double>& use_mean = training ? batch_mean : mean;
     const std::vector<double>& use_var = training ? batch_var : var;
+    // y = x * multiplier + offset, folded once per parameter.
+    std::vector<T> multiplier(static_cast<size_t>(param_size)), offset(static_cast<size_t>(param_size));
+    for (size_t k = 0; k < multiplier.size(); ++k) {
+      double a = scale[k] / std::sqrt(use_var[k] + epsilon);
+      multiplier[k] = static_cast<T>(a);
+      offset[k] = static_cast<T>(bias[k] - use_mean[k] * a);
+    }
     result = Tensor::Zeros(x.dtype(), x.dims());
     T* out = result.mutable_data<T>();
     for (int64_t n = 0; n < batch; ++n) {
       for (int64_t c = 0; c < channels; ++c) {
         const T* plane = in + (n * channels + c) * spatial;
         T* o = out + (n * channels + c) * spatial;
-        for (int64_t i = 0; i < spatial; ++i) {
-          size_t k = static_cast<size_t>(per_activation ? c * spatial + i : c);
-          double a = scale[k] / std::sqrt(use_var[k] + epsilon);
-          o[i] = static_cast<T>((static_cast<double>(plane[i]) - use_mean[k]) * a + bias[k]);
+        if (per_activation) {
+          const T* a = multiplier.data() + c * spatial;
+          const T* b = offset.data() + c * spatial;
+          for (int64_t i = 0; i < spatial; ++i) o[i] = plane[i] * a[i] + b[i];
+        } else {
+          const T a = multiplier[static_cast<size_t>(c)], b = offset[static_cast<size_t>(c)];
+          for (int64_t i = 0; i < spatial; ++i) o[i] = plane[i] * a + b;
         }
       }
     }
@@ -1028,19 +1138,19 @@ absl::StatusOr<std::vector<double>> ExpandOntoTrailing(const KernelContext& ctx,
 
 // Normalizes each of `rows` rows of `cols` values: y = (x - mean) * inv_std * scale + bias.
 template <typename T>
-void NormalizeRows(const T* x, int64_t rows, int64_t cols, double epsilon, const std::vector<double>& scale,
-                   const std::vector<double>* bias, T* y, std::vector<double>* means,
+void NormalizeRows(const T* x, int64_t rows, int64_t cols, double epsilon, const std::vector<double>& scale_in,
+                   const std::vector<double>* bias_in, T* y, std::vector<double>* means,
                    std::vector<double>* inv_stds) {
+  const std::vector<T> scale(scale_in.begin(), scale_in.end());
+  const std::vector<T> bias = bias_in != nullptr ? std::vector<T>(bias_in->begin(), bias_in->end())
+                                                 : std::vector<T>(static_cast<size_t>(cols), T(0));
   for (int64_t r = 0; r < rows; ++r) {
     const T* row = x + r * cols;
     T* out = y + r * cols;
     MeanAndVariance m = Moments(row, cols);
-    double inv_std = 1.0 / std::sqrt(m.variance + epsilon);
-    for (int64_t i = 0; i < cols; ++i) {
-      double v = (static_cast<double>(row[i]) - m.mean) * inv_std * scale[static_cast<size_t>(i)];
-      if (bias != nullptr) v += (*bias)[static_cast<size_t>(i)];
-      out[i] = static_cast<T>(v);
-    }
+    const double inv_std = 1.0 / std::sqrt(m.variance + epsilon);
+    const T mean = static_cast<T>(m.mean), factor = static_cast<T>(inv_std);
+    for (int64_t i = 0; i < cols; ++i) out[i] = (row[i] - mean) * factor * scale[static_cast<size_t>(i)] + bias[static_cast<size_t>(i)];
     (*means)[static_cast<size_t>(r)] = m.mean;
     (*inv_stds)[static_cast<size_t>(r)] = inv_std;
   }
@@ -1241,6 +1351,72 @@ absl::StatusOr<AxisLayout> SoftmaxLayout(const KernelContext& ctx, const Tensor&
 
 enum class SoftmaxKind { kSoftmax, kLogSoftmax, kHardmax };
 
+// Forward declaration; defined after Exp.
+template <typename T, int kFixedStride>
+void SoftmaxRow(const T* in, T* out, int64_t len, bool log_softmax, int64_t stride = 1);
+
+// exp for float with about 2 ulp error, free of branches and libm calls so
+// that loops over it vectorize (softmax over attention scores is exp-bound).
+// Cody-Waite reduction x = n ln2 + r and a degree-6 polynomial for e^r
+// (Cephes' expf coefficients); 2^n is assembled in the exponent bits.
+inline float ExpFloat(float x) {
+  x = std::min(std::max(x, -87.3f), 88.3f);
+  constexpr float kRound = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+  const float t = x * 1.44269504088896341f + kRound;
+  const float n = t - kRound;
+  const int32_t exponent = std::bit_cast<int32_t>(t) - std::bit_cast<int32_t>(kRound);
+  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  return p * std::bit_cast<float>((exponent + 127) << 23);
+}
+
+template <typename T>
+T Exp(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    return ExpFloat(x);
+  } else {
+    return std::exp(x);
+  }
+}
+
+// Softmax (or log-softmax) of len values `stride` apart. kFixedStride = 1
+// makes the contiguous case's stride a compile-time constant so the loops
+// vectorize; 0 means use `stride`.
+template <typename T, int kFixedStride>
+void SoftmaxRow(const T* in, T* out, int64_t len, bool log_softmax, int64_t stride) {
+  const int64_t step = kFixedStride != 0 ? kFixedStride : stride;
+  T lanes[kLanes];
+  std::fill(lanes, lanes + kLanes, in[0]);
+  int64_t k = 0;
+  for (; k + kLanes <= len; k += kLanes) {
+    for (int j = 0; j < kLanes; ++j) lanes[j] = in[(k + j) * step] > lanes[j] ? in[(k + j) * step] : lanes[j];
+  }
+  T max_value = in[0];
+  for (; k < len; ++k) max_value = in[k * step] > max_value ? in[k * step] : max_value;
+  for (int j = 0; j < kLanes; ++j) max_value = lanes[j] > max_value ? lanes[j] : max_value;
+  // Shifting by the max keeps exp from overflowing.
+  for (k = 0; k < len; ++k) out[k * step] = Exp<T>(in[k * step] - max_value);
+  double sum = 0;
+  if constexpr (kFixedStride == 1) {
+    sum = LaneSum(out, len, [](double e) { return e; });
+  } else {
+    for (k = 0; k < len; ++k) sum += static_cast<double>(out[k * step]);
+  }
+  if (!log_softmax) {
+    const T inverse = static_cast<T>(1.0 / sum);
+    for (k = 0; k < len; ++k) out[k * step] *= inverse;
+  } else {
+    const T log_sum = static_cast<T>(std::log(sum));
+    for (k = 0; k < len; ++k) out[k * step] = (in[k * step] - max_value) - log_sum;
+  }
+}
+
 absl::Status SoftmaxKernel(KernelContext& ctx, SoftmaxKind kind) {
   if (absl::Status s = RequireInputs(ctx, 1); !s.ok()) return s;
   const Tensor& x_in = *ctx.input(0);
@@ -1256,34 +1432,16 @@ absl::Status SoftmaxKernel(KernelContext& ctx, SoftmaxKind kind) {
         const T* in = x.data<T>() + o * len * inner + i;
         T* out = result.mutable_data<T>() + o * len * inner + i;
         if (len == 0) continue;
-        T max_value = in[0];
-        int64_t arg_max = 0;
-        for (int64_t k = 1; k < len; ++k) {
-          if (in[k * inner] > max_value) {
-            max_value = in[k * inner];
-            arg_max = k;
-          }
-        }
         if (kind == SoftmaxKind::kHardmax) {
+          int64_t arg_max = 0;  // the first maximum wins
+          for (int64_t k = 1; k < len; ++k) arg_max = in[k * inner] > in[arg_max * inner] ? k : arg_max;
           out[arg_max * inner] = T(1);
           continue;
         }
-        // Shifting by the max keeps exp from overflowing.
-        double sum = 0;
-        if (kind == SoftmaxKind::kSoftmax) {
-          for (int64_t k = 0; k < len; ++k) {
-            T e = static_cast<T>(std::exp(in[k * inner] - max_value));
-            out[k * inner] = e;
-            sum += static_cast<double>(e);
-          }
-          T inverse = static_cast<T>(1.0 / sum);
-          for (int64_t k = 0; k < len; ++k) out[k * inner] *= inverse;
+        if (inner == 1) {
+          SoftmaxRow<T, 1>(in, out, len, kind == SoftmaxKind::kLogSoftmax);
         } else {
-          for (int64_t k = 0; k < len; ++k) sum += std::exp(static_cast<double>(in[k * inner]) - max_value);
-          double log_sum = std::log(sum);
-          for (int64_t k = 0; k < len; ++k) {
-            out[k * inner] = static_cast<T>(static_cast<double>(in[k * inner]) - max_value - log_sum);
-          }
+          SoftmaxRow<T, 0>(in, out, len, kind == SoftmaxKind::kLogSoftmax, inner);
         }
       }
     }

@@ -12,6 +12,11 @@
 //
 // Quantized element types: int8/uint8/int16/uint16, int32 (dequantize only),
 // the packed int4/uint4, the four float8 formats and float4e2m1.
+//
+// The integer products run on oneDNN's sgemm, exactly: centered 8-bit values
+// are integers of magnitude <= 255, so in blocks of at most 256 along K every
+// partial sum stays below 2^24 and float arithmetic makes no rounding error,
+// whatever order sgemm adds in. Block results are then summed in int32.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -20,6 +25,8 @@
 #include <string>
 #include <type_traits>
 #include <vector>
+
+#include <dnnl.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -381,6 +388,38 @@ absl::StatusOr<QuotientPrecision> ChooseQuotientPrecision(const KernelContext& c
   return QuotientPrecision::kFloat;
 }
 
+// The common case on a vectorizable loop: f32 x, a float quotient, an 8- or
+// 16-bit integer output and a scale that is constant along the innermost
+// run (per-tensor or per-axis). Clamping before rounding is the same as
+// after, since the bounds are integers; it also maps NaN to the low end and
+// keeps |q| < 2^22, where adding and subtracting 1.5 * 2^23 rounds to the
+// nearest integer, ties to even.
+template <typename Q>
+void QuantizeFloatRuns(const float* x, const QuantizationLayout& layout, const std::vector<float>& scales,
+                       const std::vector<int32_t>& zero_points, std::pair<int32_t, int32_t> range, Q* out) {
+  constexpr float kRoundingMagic = 12582912.0f;  // 1.5 * 2^23
+  for (int64_t o = 0; o < layout.outer; ++o) {
+    for (int64_t d = 0; d < layout.axis_dim; ++d) {
+      const int64_t p = o * layout.outer_stride + (d / layout.block) * layout.axis_stride;
+      const int64_t start = (o * layout.axis_dim + d) * layout.inner;
+      const float scale = scales[static_cast<size_t>(p)];
+      const int32_t zero_point = zero_points[static_cast<size_t>(p)];
+      const float low = static_cast<float>(range.first - zero_point);
+      const float high = static_cast<float>(range.second - zero_point);
+      const float* xs = x + start;
+      Q* ys = out + start;
+      const int64_t count = layout.inner;  // a local: byte stores could alias `layout`
+      for (int64_t i = 0; i < count; ++i) {
+        float q = xs[i] / scale;
+        q = q >= low ? q : low;
+        q = q <= high ? q : high;
+        const float rounded = (q + kRoundingMagic) - kRoundingMagic;
+        ys[i] = static_cast<Q>(static_cast<int32_t>(rounded) + zero_point);
+      }
+    }
+  }
+}
+
 absl::Status QuantizeLinear(KernelContext& ctx, int64_t opset) {
   const Tensor* x = ctx.input(0);
   const Tensor* scale = ctx.input(1);
@@ -401,6 +440,24 @@ absl::Status QuantizeLinear(KernelContext& ctx, int64_t opset) {
   if (!precision.ok()) return precision.status();
 
   const std::vector<float> scales = ScaleValues(*scale);
+  const std::optional<std::pair<int32_t, int32_t>> int_range = IntegerRange(*out_type);
+  const bool byte_or_short = *out_type == DType::kInt8 || *out_type == DType::kUInt8 ||
+                             *out_type == DType::kInt16 || *out_type == DType::kUInt16;
+  if (x_type == DType::kFloat32 && *precision == QuotientPrecision::kFloat && byte_or_short &&
+      layout->inner_stride == 0) {
+    const std::vector<int32_t> zero_points =
+        zero_point != nullptr ? IntegerValues(*zero_point) : std::vector<int32_t>(scales.size(), 0);
+    Tensor y = Tensor::Zeros(*out_type, x->dims());
+    const float* xs = x->data<float>();
+    switch (*out_type) {
+      case DType::kInt8: QuantizeFloatRuns(xs, *layout, scales, zero_points, *int_range, y.mutable_data<int8_t>()); break;
+      case DType::kUInt8: QuantizeFloatRuns(xs, *layout, scales, zero_points, *int_range, y.mutable_data<uint8_t>()); break;
+      case DType::kInt16: QuantizeFloatRuns(xs, *layout, scales, zero_points, *int_range, y.mutable_data<int16_t>()); break;
+      default: QuantizeFloatRuns(xs, *layout, scales, zero_points, *int_range, y.mutable_data<uint16_t>()); break;
+    }
+    ctx.set_output(0, std::move(y));
+    return absl::OkStatus();
+  }
   const Tensor x_float = ToFloat32(*x);  // f16/bf16 widened; f32, f64 and i32 as they are
   std::vector<double> quotient(static_cast<size_t>(x->num_elements()));
   switch (*precision) {
@@ -431,10 +488,10 @@ absl::Status QuantizeLinear(KernelContext& ctx, int64_t opset) {
   }
 
   std::vector<int32_t> codes(quotient.size());
-  if (std::optional<std::pair<int32_t, int32_t>> range = IntegerRange(*out_type); range.has_value()) {
+  if (int_range.has_value()) {
     const std::vector<int32_t> zero_points =
         zero_point != nullptr ? IntegerValues(*zero_point) : std::vector<int32_t>(scales.size(), 0);
-    const double low = range->first, high = range->second;
+    const double low = int_range->first, high = int_range->second;
     layout->ForEach([&](int64_t e, int64_t p) {
       const double q = quotient[e];
       // NaN saturates to the low end, as the reference's int cast and ORT do.
@@ -460,6 +517,26 @@ absl::Status QuantizeLinear(KernelContext& ctx, int64_t opset) {
 // ---------------------------------------------------------------------------
 // DequantizeLinear: y = (x - zero_point) * scale.
 
+// (x - zero point) * scale along runs with one scale (per-tensor, per-axis):
+// the difference is an exact small integer in float, so the one float
+// multiply rounds exactly as the reference does.
+template <typename X>
+void DequantizeRuns(const X* x, const QuantizationLayout& layout, const std::vector<float>& scales,
+                    const std::vector<int32_t>& zero_points, float* out) {
+  for (int64_t o = 0; o < layout.outer; ++o) {
+    for (int64_t d = 0; d < layout.axis_dim; ++d) {
+      const int64_t p = o * layout.outer_stride + (d / layout.block) * layout.axis_stride;
+      const int64_t start = (o * layout.axis_dim + d) * layout.inner;
+      const float scale = scales[static_cast<size_t>(p)];
+      const int32_t zero_point = zero_points[static_cast<size_t>(p)];
+      const X* xs = x + start;
+      float* ys = out + start;
+      const int64_t count = layout.inner;
+      for (int64_t i = 0; i < count; ++i) ys[i] = static_cast<float>(static_cast<int32_t>(xs[i]) - zero_point) * scale;
+    }
+  }
+}
+
 absl::Status DequantizeLinear(KernelContext& ctx, int64_t opset) {
   const Tensor* x = ctx.input(0);
   const Tensor* scale = ctx.input(1);
@@ -477,6 +554,10 @@ absl::Status DequantizeLinear(KernelContext& ctx, int64_t opset) {
   if (!IsScaleType(scale->dtype())) {
     return ctx.Error(absl::StrCat("x_scale has type ", ir::DTypeName(scale->dtype()), ", expected f32, f16 or bf16"));
   }
+  if (opset < 19 && scale->dtype() != DType::kFloat32) {
+    return ctx.Error(absl::StrCat("x_scale has type ", ir::DTypeName(scale->dtype()),
+                                  ", but before opset 19 it must be f32"));
+  }
   DType out_type = scale->dtype();
   if (opset >= 23 && ctx.node().GetInt("output_dtype", 0) != 0) {
     const int64_t code = ctx.node().GetInt("output_dtype", 0);
@@ -492,7 +573,18 @@ absl::Status DequantizeLinear(KernelContext& ctx, int64_t opset) {
   const std::vector<float> scales = ScaleValues(*scale);
   Tensor y = Tensor::Zeros(DType::kFloat32, x->dims());
   float* out = y.mutable_data<float>();
-  if (integer) {
+  const bool byte_or_short = x_type == DType::kInt8 || x_type == DType::kUInt8 || x_type == DType::kInt16 ||
+                             x_type == DType::kUInt16;
+  if (byte_or_short && layout->inner_stride == 0) {
+    const std::vector<int32_t> zero_points =
+        zero_point != nullptr ? IntegerValues(*zero_point) : std::vector<int32_t>(scales.size(), 0);
+    switch (x_type) {
+      case DType::kInt8: DequantizeRuns(x->data<int8_t>(), *layout, scales, zero_points, out); break;
+      case DType::kUInt8: DequantizeRuns(x->data<uint8_t>(), *layout, scales, zero_points, out); break;
+      case DType::kInt16: DequantizeRuns(x->data<int16_t>(), *layout, scales, zero_points, out); break;
+      default: DequantizeRuns(x->data<uint16_t>(), *layout, scales, zero_points, out); break;
+    }
+  } else if (integer) {
     const std::vector<int32_t> values = IntegerValues(*x);
     const std::vector<int32_t> zero_points =
         zero_point != nullptr ? IntegerValues(*zero_point) : std::vector<int32_t>(scales.size(), 0);
@@ -591,11 +683,11 @@ absl::StatusOr<std::vector<double>> ExpandOperandParameter(const KernelContext& 
   return out;
 }
 
-// The centered operand, (value - zero point) as int32, row-major like `t`.
-std::vector<int32_t> CenteredOperand(const Tensor& t, const MatMulOperand& op, bool is_left,
-                                     const std::vector<double>& zero_points) {
+// The centered operand, (value - zero point) as exact floats, row-major like `t`.
+std::vector<float> CenteredOperand(const Tensor& t, const MatMulOperand& op, bool is_left,
+                                   const std::vector<double>& zero_points) {
   const std::vector<int32_t> values = IntegerValues(t);
-  std::vector<int32_t> out(values.size());
+  std::vector<float> out(values.size());
   const int64_t rows = op.rows, cols = op.cols;
   const int64_t matrices = rows * cols == 0 ? 0 : static_cast<int64_t>(values.size()) / (rows * cols);
   for (int64_t b = 0; b < matrices; ++b) {
@@ -603,11 +695,51 @@ std::vector<int32_t> CenteredOperand(const Tensor& t, const MatMulOperand& op, b
       for (int64_t c = 0; c < cols; ++c) {
         const int64_t e = (b * rows + r) * cols + c;
         const int64_t p = is_left ? b * rows + r : b * cols + c;
-        out[static_cast<size_t>(e)] = values[static_cast<size_t>(e)] - static_cast<int32_t>(zero_points[p]);
+        out[static_cast<size_t>(e)] = static_cast<float>(values[static_cast<size_t>(e)] - static_cast<int32_t>(zero_points[p]));
       }
     }
   }
   return out;
+}
+
+// C[m x n] = A[m x k] * B[k x n] for row-major float matrices holding
+// integers of magnitude <= 255 (centered 8-bit values), exactly, into int32.
+// See the file comment for why float is exact here.
+constexpr int64_t kExactBlock = 256;  // 256 * 255 * 255 < 2^24
+
+void ExactIntegerGemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+                      int32_t* c) {
+  std::fill(c, c + m * n, 0);
+  if (m == 0 || n == 0 || k == 0) return;
+  std::vector<float> block(static_cast<size_t>(m * n));
+  // Accumulate in uint32 so that overflow wraps (int32 overflow is undefined).
+  uint32_t* acc = reinterpret_cast<uint32_t*>(c);
+  for (int64_t k0 = 0; k0 < k; k0 += kExactBlock) {
+    const int64_t kb = std::min(kExactBlock, k - k0);
+    dnnl_status_t status = dnnl_sgemm('N', 'N', m, n, kb, 1.0f, a + k0, lda, b + k0 * ldb, ldb, 0.0f, block.data(), n);
+    if (status != dnnl_success) {  // plain loops, same exact result
+      std::fill(block.begin(), block.end(), 0.0f);
+      for (int64_t i = 0; i < m; ++i) {
+        for (int64_t kk = 0; kk < kb; ++kk) {
+          const float av = a[i * lda + k0 + kk];
+          const float* brow = b + (k0 + kk) * ldb;
+          for (int64_t j = 0; j < n; ++j) block[static_cast<size_t>(i * n + j)] += av * brow[j];
+        }
+      }
+    }
+    for (int64_t i = 0; i < m * n; ++i) {
+      acc[i] += static_cast<uint32_t>(static_cast<int32_t>(block[static_cast<size_t>(i)]));
+    }
+  }
+}
+
+// Zero points must have their operand's 8-bit type: that keeps every
+// centered value within [-255, 255], which the exact float product needs.
+absl::Status CheckZeroPointType(const KernelContext& ctx, const Tensor* zero_point, const Tensor& operand,
+                                absl::string_view what) {
+  if (zero_point == nullptr || zero_point->dtype() == operand.dtype()) return absl::OkStatus();
+  return ctx.Error(absl::StrCat(what, " has type ", ir::DTypeName(zero_point->dtype()), ", expected ",
+                                ir::DTypeName(operand.dtype()), " like its operand"));
 }
 
 struct IntegerMatMulResult {
@@ -625,6 +757,8 @@ absl::StatusOr<IntegerMatMulResult> IntegerMatMul(const KernelContext& ctx, cons
                                   ", expected i8 or u8"));
   }
   if (a.rank() == 0 || b.rank() == 0) return ctx.Error("matrix product of a scalar");
+  if (absl::Status s = CheckZeroPointType(ctx, a_zero_point, a, "a zero point"); !s.ok()) return s;
+  if (absl::Status s = CheckZeroPointType(ctx, b_zero_point, b, "b zero point"); !s.ok()) return s;
   const MatMulOperand left = PromoteOperand(a, true);
   const MatMulOperand right = PromoteOperand(b, false);
   if (left.cols != right.rows) {
@@ -647,25 +781,14 @@ absl::StatusOr<IntegerMatMulResult> IntegerMatMul(const KernelContext& ctx, cons
   if (b.rank() > 1) result.dims.push_back(result.n);
   result.a_batch_of = BroadcastIndexMap(left.batch, *batch);
   result.b_batch_of = BroadcastIndexMap(right.batch, *batch);
-  const std::vector<int32_t> a_centered = CenteredOperand(a, left, true, *a_zp);
-  const std::vector<int32_t> b_centered = CenteredOperand(b, right, false, *b_zp);
+  const std::vector<float> a_centered = CenteredOperand(a, left, true, *a_zp);
+  const std::vector<float> b_centered = CenteredOperand(b, right, false, *b_zp);
   const int64_t matrices = static_cast<int64_t>(result.a_batch_of.size());
   result.accumulators.assign(static_cast<size_t>(matrices * result.m * result.n), 0);
-  // Accumulate in uint32 so that overflow wraps (int32 overflow is undefined).
-  uint32_t* acc = reinterpret_cast<uint32_t*>(result.accumulators.data());
   for (int64_t mat = 0; mat < matrices; ++mat) {
-    const int32_t* lhs = a_centered.data() + result.a_batch_of[mat] * result.m * k;
-    const int32_t* rhs = b_centered.data() + result.b_batch_of[mat] * k * result.n;
-    uint32_t* out = acc + mat * result.m * result.n;
-    for (int64_t i = 0; i < result.m; ++i) {
-      uint32_t* row = out + i * result.n;
-      for (int64_t kk = 0; kk < k; ++kk) {
-        const uint32_t lv = static_cast<uint32_t>(lhs[i * k + kk]);
-        if (lv == 0) continue;
-        const int32_t* rrow = rhs + kk * result.n;
-        for (int64_t j = 0; j < result.n; ++j) row[j] += lv * static_cast<uint32_t>(rrow[j]);
-      }
-    }
+    ExactIntegerGemm(result.m, result.n, k, a_centered.data() + result.a_batch_of[mat] * result.m * k, k,
+                     b_centered.data() + result.b_batch_of[mat] * k * result.n, result.n,
+                     result.accumulators.data() + mat * result.m * result.n);
   }
   return result;
 }
@@ -697,10 +820,15 @@ absl::Status QLinearMatMul(KernelContext& ctx) {
       y_zero_point == nullptr) {
     return ctx.Error("needs a, a_scale, b, b_scale, y_scale and y_zero_point");
   }
+  for (const Tensor* t : {a, b, y_zero_point}) {
+    if (IsMiniFloat(t->dtype())) {
+      return absl::UnimplementedError(absl::StrCat("node ", ctx.node().Describe(),
+                                                   ": float8 QLinearMatMul (opset 21) is not implemented"));
+    }
+  }
   const std::optional<std::pair<int32_t, int32_t>> range = IntegerRange(y_zero_point->dtype());
   if (!Is8BitInteger(y_zero_point->dtype()) || !range.has_value()) {
-    return ctx.Error(absl::StrCat("y_zero_point has type ", ir::DTypeName(y_zero_point->dtype()),
-                                  ", expected i8 or u8 (float8 is not supported)"));
+    return ctx.Error(absl::StrCat("y_zero_point has type ", ir::DTypeName(y_zero_point->dtype()), ", expected i8 or u8"));
   }
   if (y_scale->num_elements() != 1 || y_zero_point->num_elements() != 1) {
     return ctx.Error("y_scale and y_zero_point must be scalars (per-tensor)");
@@ -822,11 +950,12 @@ int64_t Product(const std::vector<int64_t>& v) {
   return p;
 }
 
-// Convolution of centered (zero point already subtracted) int32 data: for
-// each image and group, im2col into [C/group * kernel, out positions], then
-// a product with the group's weights. Padding reads 0, i.e. the zero point.
-std::vector<int32_t> ConvolveCentered(const ConvGeometry& g, const std::vector<int32_t>& x,
-                                      const std::vector<int32_t>& w) {
+// Convolution of centered (zero point already subtracted) data, held as
+// exact floats: for each image and group, im2col into
+// [C/group * kernel, out positions], then an exact product with the group's
+// weights. Padding reads 0, i.e. the zero point.
+std::vector<int32_t> ConvolveCentered(const ConvGeometry& g, const std::vector<float>& x,
+                                      const std::vector<float>& w) {
   const size_t spatial = g.in_spatial.size();
   const int64_t in_size = Product(g.in_spatial);
   const int64_t out_size = Product(g.out_spatial);
@@ -864,29 +993,20 @@ std::vector<int32_t> ConvolveCentered(const ConvGeometry& g, const std::vector<i
     }
   }
 
-  std::vector<int32_t> columns(static_cast<size_t>(rows * out_size));
-  uint32_t* acc = reinterpret_cast<uint32_t*>(out.data());  // wraps like int32 should
+  std::vector<float> columns(static_cast<size_t>(rows * out_size));
   for (int64_t n = 0; n < g.batch; ++n) {
     for (int64_t grp = 0; grp < g.group; ++grp) {
       for (int64_t c = 0; c < channels_per_group; ++c) {
-        const int32_t* channel = x.data() + (n * g.in_channels + grp * channels_per_group + c) * in_size;
+        const float* channel = x.data() + (n * g.in_channels + grp * channels_per_group + c) * in_size;
         for (int64_t kk = 0; kk < kernel_size; ++kk) {
-          int32_t* col = columns.data() + (c * kernel_size + kk) * out_size;
+          float* col = columns.data() + (c * kernel_size + kk) * out_size;
           const int64_t* taps = tap_offsets.data() + kk * out_size;
-          for (int64_t p = 0; p < out_size; ++p) col[p] = taps[p] < 0 ? 0 : channel[taps[p]];
+          for (int64_t p = 0; p < out_size; ++p) col[p] = taps[p] < 0 ? 0.0f : channel[taps[p]];
         }
       }
-      for (int64_t m = 0; m < outputs_per_group; ++m) {
-        const int64_t oc = grp * outputs_per_group + m;
-        const int32_t* weights = w.data() + oc * rows;
-        uint32_t* dst = acc + (n * g.out_channels + oc) * out_size;
-        for (int64_t r = 0; r < rows; ++r) {
-          const uint32_t wv = static_cast<uint32_t>(weights[r]);
-          if (wv == 0) continue;
-          const int32_t* col = columns.data() + r * out_size;
-          for (int64_t p = 0; p < out_size; ++p) dst[p] += wv * static_cast<uint32_t>(col[p]);
-        }
-      }
+      const float* weights = w.data() + grp * outputs_per_group * rows;
+      int32_t* dst = out.data() + (n * g.out_channels + grp * outputs_per_group) * out_size;
+      ExactIntegerGemm(outputs_per_group, out_size, rows, weights, rows, columns.data(), out_size, dst);
     }
   }
   return out;
@@ -922,17 +1042,24 @@ absl::StatusOr<std::vector<int32_t>> IntegerConv(const KernelContext& ctx, const
     return ctx.Error(absl::StrCat("x and w have types ", ir::DTypeName(x.dtype()), " and ", ir::DTypeName(w.dtype()),
                                   ", expected i8 or u8"));
   }
+  if (absl::Status s = CheckZeroPointType(ctx, x_zero_point, x, "x zero point"); !s.ok()) return s;
+  if (absl::Status s = CheckZeroPointType(ctx, w_zero_point, w, "w zero point"); !s.ok()) return s;
   absl::StatusOr<double> x_zp = PerTensor(ctx, x_zero_point, "x zero point");
   if (!x_zp.ok()) return x_zp.status();
   absl::StatusOr<std::vector<double>> w_zp = PerChannel(ctx, w_zero_point, g.out_channels, "w zero point");
   if (!w_zp.ok()) return w_zp.status();
-  std::vector<int32_t> xs = IntegerValues(x);
-  for (int32_t& v : xs) v -= static_cast<int32_t>(*x_zp);
-  std::vector<int32_t> ws = IntegerValues(w);
+  const std::vector<int32_t> x_values = IntegerValues(x);
+  std::vector<float> xs(x_values.size());
+  for (size_t i = 0; i < xs.size(); ++i) xs[i] = static_cast<float>(x_values[i] - static_cast<int32_t>(*x_zp));
+  const std::vector<int32_t> w_values = IntegerValues(w);
+  std::vector<float> ws(w_values.size());
   const int64_t per_channel = g.out_channels == 0 ? 0 : w.num_elements() / g.out_channels;
   for (int64_t m = 0; m < g.out_channels; ++m) {
     const int32_t zp = static_cast<int32_t>((*w_zp)[static_cast<size_t>(m)]);
-    for (int64_t i = 0; i < per_channel; ++i) ws[static_cast<size_t>(m * per_channel + i)] -= zp;
+    for (int64_t i = 0; i < per_channel; ++i) {
+      const size_t e = static_cast<size_t>(m * per_channel + i);
+      ws[e] = static_cast<float>(w_values[e] - zp);
+    }
   }
   return ConvolveCentered(g, xs, ws);
 }

@@ -289,6 +289,35 @@ TEST(QuantizationKernelsTest, MatMulIntegerBroadcastsBatchAndVector) {
   Tensor wrong = Tensor::FromVector<uint8_t>({3}, {1, 2, 3});
   absl::StatusOr<Tensor> bad = RunOne("MatMulInteger", {&a, &wrong}, {}, 10);
   EXPECT_THAT(bad.status().message(), HasSubstr("inner dims differ"));
+  Tensor int32_zero_point = Tensor::Scalar<int32_t>(100000);
+  absl::StatusOr<Tensor> zp = RunOne("MatMulInteger", {&a, &b, &int32_zero_point}, {}, 10);
+  EXPECT_THAT(zp.status().message(), HasSubstr("a zero point has type i32, expected u8"));
+}
+
+// K well past the 256-deep blocks the exact float product works in, with
+// extreme values (255 * -255 per term), against a plain integer loop.
+TEST(QuantizationKernelsTest, MatMulIntegerIsExactForDeepProducts) {
+  const int64_t m = 3, k = 700, n = 5;
+  std::vector<uint8_t> a_values(static_cast<size_t>(m * k));
+  std::vector<int8_t> b_values(static_cast<size_t>(k * n));
+  for (int64_t i = 0; i < m * k; ++i) a_values[static_cast<size_t>(i)] = i < k ? 255 : static_cast<uint8_t>((i * 37) % 256);
+  for (int64_t i = 0; i < k * n; ++i) b_values[static_cast<size_t>(i)] = i % n == 0 ? -128 : static_cast<int8_t>((i * 53) % 256 - 128);
+  Tensor a = Tensor::FromVector<uint8_t>({m, k}, a_values);
+  Tensor b = Tensor::FromVector<int8_t>({k, n}, b_values);
+  Tensor a_zero_point = Tensor::Scalar<uint8_t>(0);
+  Tensor b_zero_point = Tensor::Scalar<int8_t>(127);
+  absl::StatusOr<Tensor> y = RunOne("MatMulInteger", {&a, &b, &a_zero_point, &b_zero_point}, {}, 10);
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_EQ(y->data<int32_t>()[0], -65025 * 700);  // row of 255s times a column of (-128 - 127)
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      int64_t expected = 0;
+      for (int64_t kk = 0; kk < k; ++kk) {
+        expected += int64_t{a_values[static_cast<size_t>(i * k + kk)]} * (b_values[static_cast<size_t>(kk * n + j)] - 127);
+      }
+      EXPECT_EQ(y->data<int32_t>()[i * n + j], expected) << i << "," << j;
+    }
+  }
 }
 
 TEST(QuantizationKernelsTest, QLinearMatMulDocExample) {
@@ -349,6 +378,52 @@ TEST(QuantizationKernelsTest, QLinearConvGroupedPerChannelWithBias) {
   EXPECT_EQ(y->dtype(), DType::kInt8);
   EXPECT_THAT(y->dims(), ElementsAre(1, 2, 3, 3));
   EXPECT_THAT(Ints(*y), ElementsAre(12, 16, 30, -6, 7, 37, -11, 28, 13, 10, 3, -2, 16, 1, -2, 9, 12, 13));
+}
+
+TEST(QuantizationKernelsTest, ConvIntegerOneDimensionalDilated) {
+  Tensor x = Tensor::FromVector<int8_t>({1, 1, 6}, {1, 2, 3, 4, 5, 6});
+  Tensor w = Tensor::FromVector<int8_t>({1, 1, 2}, {1, 2});
+  absl::StatusOr<Tensor> y = RunOne("ConvInteger", {&x, &w}, {{"dilations", std::vector<int64_t>{2}}}, 10);
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_THAT(y->dims(), ElementsAre(1, 1, 4));
+  EXPECT_THAT(Values<int32_t>(*y), ElementsAre(7, 10, 13, 16));
+}
+
+// 40 channels x 3x3 taps = 360 products per output, past one exact block.
+TEST(QuantizationKernelsTest, ConvIntegerIsExactForDeepKernels) {
+  const int64_t c = 40, h = 4, w = 4, m = 2;
+  std::vector<uint8_t> x_values(static_cast<size_t>(c * h * w));
+  std::vector<uint8_t> w_values(static_cast<size_t>(m * c * 9));
+  for (size_t i = 0; i < x_values.size(); ++i) x_values[i] = static_cast<uint8_t>((i * 101 + 7) % 256);
+  for (size_t i = 0; i < w_values.size(); ++i) w_values[i] = i % 3 == 0 ? 255 : static_cast<uint8_t>((i * 29) % 256);
+  Tensor x = Tensor::FromVector<uint8_t>({1, c, h, w}, x_values);
+  Tensor weights = Tensor::FromVector<uint8_t>({m, c, 3, 3}, w_values);
+  Tensor x_zero_point = Tensor::Scalar<uint8_t>(3);
+  Tensor w_zero_point = Tensor::FromVector<uint8_t>({2}, {0, 200});
+  absl::StatusOr<Tensor> y = RunOne("ConvInteger", {&x, &weights, &x_zero_point, &w_zero_point},
+                                    {{"pads", std::vector<int64_t>{1, 1, 1, 1}}}, 10);
+  ASSERT_TRUE(y.ok()) << y.status();
+  ASSERT_THAT(y->dims(), ElementsAre(1, m, h, w));
+  const int w_zp[2] = {0, 200};
+  for (int64_t oc = 0; oc < m; ++oc) {
+    for (int64_t oy = 0; oy < h; ++oy) {
+      for (int64_t ox = 0; ox < w; ++ox) {
+        int64_t expected = 0;
+        for (int64_t ic = 0; ic < c; ++ic) {
+          for (int64_t ky = 0; ky < 3; ++ky) {
+            for (int64_t kx = 0; kx < 3; ++kx) {
+              const int64_t iy = oy + ky - 1, ix = ox + kx - 1;
+              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+              const int64_t xv = x_values[static_cast<size_t>((ic * h + iy) * w + ix)] - 3;
+              const int64_t wv = w_values[static_cast<size_t>(((oc * c + ic) * 3 + ky) * 3 + kx)] - w_zp[oc];
+              expected += xv * wv;
+            }
+          }
+        }
+        EXPECT_EQ(y->data<int32_t>()[(oc * h + oy) * w + ox], expected) << oc << "," << oy << "," << ox;
+      }
+    }
+  }
 }
 
 TEST(QuantizationKernelsTest, ConvIntegerSameUpperAndErrors) {

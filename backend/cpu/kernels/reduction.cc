@@ -8,8 +8,8 @@
 // mean and variance) each output is a contiguous row summed with independent
 // accumulators; when they are kept, whole rows of outputs are accumulated at
 // once so the inner loop is again contiguous. Floats accumulate in double and
-// integers in 64 bits (wrapping like numpy), so results do not depend on the
-// loop order. Reducing an empty set gives the op's identity (0 for sums, 1
+// integers in 64 bits (wrapping like numpy); the loop order is fixed, so
+// results are deterministic, and double sums make it matter little. Reducing an empty set gives the op's identity (0 for sums, 1
 // for products, -inf / the lowest value for max, ...), as ONNX defines.
 #include <algorithm>
 #include <cmath>
@@ -207,58 +207,58 @@ T FromDouble(double v) {
   }
 }
 
-// Contiguous rows of floats are folded in kLanes independent lanes of T, a
-// loop the compiler turns into SIMD code; lanes are flushed into a double
-// every kLaneBlock elements so that long rows keep double-like accuracy.
+// Contiguous rows of floats are folded in kLanes independent double lanes, a
+// loop the compiler turns into SIMD code. Elements are widened before the
+// transform (square, abs) is applied, as in the element-at-a-time Step.
 constexpr int kLanes = 16;
-constexpr int64_t kLaneBlock = 1024;
 
 template <typename T, typename Transform>
 double SumLanes(const T* x, int64_t n, Transform f) {
-  double total = 0.0;
+  double lanes[kLanes] = {};
   int64_t i = 0;
-  while (n - i >= kLanes) {
-    T lanes[kLanes] = {};
-    const int64_t end = i + std::min<int64_t>(kLaneBlock, (n - i) / kLanes * kLanes);
-    for (; i < end; i += kLanes) {
-      for (int l = 0; l < kLanes; ++l) lanes[l] += f(x[i + l]);
-    }
-    double block = 0.0;
-    for (int l = 0; l < kLanes; ++l) block += lanes[l];
-    total += block;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int l = 0; l < kLanes; ++l) lanes[l] += f(static_cast<double>(x[i + l]));
   }
-  for (; i < n; ++i) total += f(x[i]);
+  double total = 0.0;
+  for (int l = 0; l < kLanes; ++l) total += lanes[l];
+  for (; i < n; ++i) total += f(static_cast<double>(x[i]));
   return total;
 }
 
-// The largest (kMax) or smallest element, NaN if any element is NaN. NaNs are
-// tracked in integer flags because a compare-and-select drops them.
+// The largest (kMax) or smallest element, NaN if any element is NaN. The
+// vector loop cannot keep a NaN (compare-and-select drops it), so it sums
+// v * 0 alongside, which is NaN exactly when some v is NaN or infinite; only
+// then is the row scanned again one element at a time.
 template <typename T, bool kMax>
 T ExtremeLanes(const T* x, int64_t n, T identity) {
-  using Flag = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
   T lanes[kLanes];
-  Flag nan[kLanes] = {};
+  T probe[kLanes] = {};
   std::fill(lanes, lanes + kLanes, identity);
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
     for (int l = 0; l < kLanes; ++l) {
       const T v = x[i + l];
       lanes[l] = kMax ? (v > lanes[l] ? v : lanes[l]) : (v < lanes[l] ? v : lanes[l]);
-      nan[l] |= static_cast<Flag>(v != v);
+      probe[l] += v * T{0};
     }
   }
   T result = identity;
-  bool any_nan = false;
+  T probe_sum = T{0};
   for (int l = 0; l < kLanes; ++l) {
     result = kMax ? std::max(result, lanes[l]) : std::min(result, lanes[l]);
-    any_nan = any_nan || nan[l] != 0;
+    probe_sum += probe[l];
+  }
+  if (std::isnan(probe_sum)) {  // a NaN or an infinity somewhere: decide exactly
+    for (int64_t j = 0; j < i; ++j) {
+      if (std::isnan(x[j])) return x[j];
+    }
   }
   for (; i < n; ++i) {
     const T v = x[i];
+    if (std::isnan(v)) return v;
     result = kMax ? (v > result ? v : result) : (v < result ? v : result);
-    any_nan = any_nan || v != v;
   }
-  return any_nan ? std::numeric_limits<T>::quiet_NaN() : result;
+  return result;
 }
 
 template <typename T>
@@ -278,7 +278,7 @@ template <typename T>
 struct SumOp {
   using Acc = WideAccumulator<T>;
   static constexpr bool kHasLanes = std::is_floating_point_v<T>;
-  static Acc Lanes(const T* x, int64_t n) { return SumLanes(x, n, Unchanged<T>); }
+  static Acc Lanes(const T* x, int64_t n) { return SumLanes(x, n, Unchanged<double>); }
   static Acc Identity() { return Acc{0}; }
   static Acc Step(Acc a, T x) { return a + Widen(x); }
   static Acc Merge(Acc a, Acc b) { return a + b; }
@@ -304,7 +304,7 @@ template <typename T>
 struct SumSquareOp {
   using Acc = WideAccumulator<T>;
   static constexpr bool kHasLanes = std::is_floating_point_v<T>;
-  static Acc Lanes(const T* x, int64_t n) { return SumLanes(x, n, Square<T>); }
+  static Acc Lanes(const T* x, int64_t n) { return SumLanes(x, n, Square<double>); }
   static Acc Identity() { return Acc{0}; }
   static Acc Step(Acc a, T x) { return a + Widen(x) * Widen(x); }
   static Acc Merge(Acc a, Acc b) { return a + b; }
@@ -315,7 +315,7 @@ template <typename T>
 struct L1Op {
   using Acc = WideAccumulator<T>;
   static constexpr bool kHasLanes = std::is_floating_point_v<T>;
-  static Acc Lanes(const T* x, int64_t n) { return SumLanes(x, n, Absolute<T>); }
+  static Acc Lanes(const T* x, int64_t n) { return SumLanes(x, n, Absolute<double>); }
   static Acc Identity() { return Acc{0}; }
   static Acc Step(Acc a, T x) {
     if constexpr (std::is_signed_v<T>) return a + (x < 0 ? Acc{0} - Widen(x) : Widen(x));

@@ -119,6 +119,50 @@ void StridedCopy(const W* src, int64_t offset, const std::vector<int64_t>& dims,
   const int64_t inner = d.back();
   const int64_t inner_stride = s.back();
   const size_t outer_rank = d.size() - 1;
+  // A transpose: some outer axis is contiguous in the source while the
+  // innermost is not. Reading whole rows would touch one cache line per
+  // element, so copy square tiles that stay in L1 on both sides.
+  constexpr int64_t kTile = 32;
+  for (size_t j = 0; j < outer_rank && inner_stride != 1 && inner >= kTile; ++j) {
+    if (s[j] != 1 || d[j] < kTile) continue;
+    std::vector<int64_t> dst_strides = Strides(d);
+    std::vector<size_t> others;
+    for (size_t ax = 0; ax < outer_rank; ++ax) {
+      if (ax != j) others.push_back(ax);
+    }
+    std::vector<int64_t> index(others.size(), 0);
+    int64_t groups = 1;
+    for (size_t ax : others) groups *= d[ax];
+    const int64_t rows = d[j];
+    const int64_t dst_row_stride = dst_strides[j];
+    int64_t src_base = offset;
+    int64_t dst_base = 0;
+    for (int64_t g = 0; g < groups; ++g) {
+      for (int64_t r0 = 0; r0 < rows; r0 += kTile) {
+        const int64_t r1 = std::min(rows, r0 + kTile);
+        for (int64_t c0 = 0; c0 < inner; c0 += kTile) {
+          const int64_t c1 = std::min(inner, c0 + kTile);
+          for (int64_t r = r0; r < r1; ++r) {
+            const W* in_row = src + src_base + r;
+            W* out_row = dst + dst_base + r * dst_row_stride;
+            for (int64_t c = c0; c < c1; ++c) out_row[c] = in_row[c * inner_stride];
+          }
+        }
+      }
+      for (size_t k = others.size(); k-- > 0;) {
+        size_t ax = others[k];
+        if (++index[k] < d[ax]) {
+          src_base += s[ax];
+          dst_base += dst_strides[ax];
+          break;
+        }
+        src_base -= s[ax] * (d[ax] - 1);
+        dst_base -= dst_strides[ax] * (d[ax] - 1);
+        index[k] = 0;
+      }
+    }
+    return;
+  }
   const int64_t outer_count = Product(d, 0, outer_rank);
   std::vector<int64_t> index(outer_rank, 0);
   int64_t pos = offset;
@@ -417,7 +461,7 @@ absl::Status ReshapeKernel(KernelContext& ctx) {
     } else if (dims[i] == -1) {
       if (minus_one.has_value()) return ctx.Error("shape has more than one -1 entry");
       minus_one = i;
-    } else if (dims[i] < -1) {
+    } else if (dims[i] < -1 || dims[i] > ir::kMaxDimValue) {
       return ctx.Error(absl::StrCat("shape has an invalid entry ", dims[i]));
     } else {
       has_zero |= dims[i] == 0;
@@ -673,19 +717,25 @@ absl::Status SliceKernel(KernelContext& ctx) {
     int64_t end = ends[i];
     if (start < 0) start += dim;
     if (end < 0) end += dim;
-    int64_t count;
-    if (step > 0) {
+    int64_t count = 0;
+    if (dim == 0) {
+      start = 0;
+    } else if (step > 0) {
       start = std::clamp<int64_t>(start, 0, dim);
       end = std::clamp<int64_t>(end, 0, dim);
-      count = end > start ? (end - start + step - 1) / step : 0;
+      count = end > start ? (end - start - 1) / step + 1 : 0;
     } else {
       start = std::clamp<int64_t>(start, 0, dim - 1);
       end = std::clamp<int64_t>(end, -1, dim - 1);
-      count = start > end ? (start - end - step - 1) / (-step) : 0;
+      // -step, written so that a step of INT64_MIN cannot overflow.
+      int64_t magnitude = step == std::numeric_limits<int64_t>::min() ? std::numeric_limits<int64_t>::max() : -step;
+      count = start > end ? (start - end - 1) / magnitude + 1 : 0;
     }
     out_dims[static_cast<size_t>(a)] = count;
     if (count > 0) offset += start * in_strides[static_cast<size_t>(a)];
-    view_strides[static_cast<size_t>(a)] = in_strides[static_cast<size_t>(a)] * step;
+    // With one element taken the step is irrelevant; clamping it keeps the
+    // stride product from overflowing for huge steps.
+    view_strides[static_cast<size_t>(a)] = in_strides[static_cast<size_t>(a)] * (count > 1 ? step : 1);
   }
   absl::StatusOr<Tensor> out = NewTensor(ctx, in.dtype(), out_dims);
   if (!out.ok()) return out.status();
@@ -891,6 +941,28 @@ absl::StatusOr<Reduction> ReadReduction(const KernelContext& ctx) {
   return ctx.Error(absl::StrCat("reduction '", r, "' is not supported at opset ", ctx.opset()));
 }
 
+// Integer arithmetic that wraps on overflow like the hardware does, instead
+// of being undefined.
+template <typename T>
+T WrappingAdd(T a, T b) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(static_cast<U>(a) + static_cast<U>(b)));
+  } else {
+    return static_cast<T>(a + b);
+  }
+}
+
+template <typename T>
+T WrappingMul(T a, T b) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    using U = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
+    return static_cast<T>(static_cast<U>(static_cast<U>(a) * static_cast<U>(b)));
+  } else {
+    return static_cast<T>(a * b);
+  }
+}
+
 template <typename T>
 T Combine(T a, T b, Reduction r) {
   if constexpr (std::is_same_v<T, bool>) {
@@ -903,8 +975,8 @@ T Combine(T a, T b, Reduction r) {
     }
   } else {
     switch (r) {
-      case Reduction::kAdd: return static_cast<T>(a + b);
-      case Reduction::kMul: return static_cast<T>(a * b);
+      case Reduction::kAdd: return WrappingAdd<T>(a, b);
+      case Reduction::kMul: return WrappingMul<T>(a, b);
       case Reduction::kMax: return std::max(a, b);
       case Reduction::kMin: return std::min(a, b);
       default: return b;
@@ -1039,6 +1111,9 @@ absl::Status TileKernel(KernelContext& ctx) {
   for (int64_t i = 0; i < in.rank(); ++i) {
     int64_t r = repeats[static_cast<size_t>(i)];
     if (r < 0) return ctx.Error(absl::StrCat("repeats has a negative entry ", r));
+    if (r > ir::kMaxDimValue || (in.dim(i) > 0 && r > ir::kMaxElements / in.dim(i))) {
+      return ctx.Error(absl::StrCat("repeats entry ", r, " makes the output too large"));
+    }
     view_dims.insert(view_dims.end(), {r, in.dim(i)});
     view_strides.insert(view_strides.end(), {0, in_strides[static_cast<size_t>(i)]});
     out_dims.push_back(r * in.dim(i));
@@ -1064,6 +1139,29 @@ absl::Status RangeKernel(KernelContext& ctx) {
     if (inputs[i]->dtype() != inputs[0]->dtype()) return ctx.Error("start, limit and delta must have one type");
   }
   DType dtype = inputs[0]->dtype();
+  if (dtype == DType::kFloat16 || dtype == DType::kBFloat16) {
+    // Computed in the stash type (float unless double is asked for), as
+    // start + i * delta, then narrowed.
+    double start = inputs[0]->GetAsDouble(0);
+    double limit = inputs[1]->GetAsDouble(0);
+    double delta = inputs[2]->GetAsDouble(0);
+    if (delta == 0) return ctx.Error("delta must not be 0");
+    bool stash_double = ctx.node().GetInt("stash_type", 1) == static_cast<int64_t>(DType::kFloat64);
+    double count = std::ceil((limit - start) / delta);
+    if (!(count <= static_cast<double>(ir::kMaxElements))) {
+      return ctx.Error(absl::StrCat("range of ", count, " elements is too large"));
+    }
+    absl::StatusOr<Tensor> out = NewTensor(ctx, dtype, {std::max<int64_t>(0, static_cast<int64_t>(count))});
+    if (!out.ok()) return out.status();
+    for (int64_t i = 0; i < out->num_elements(); ++i) {
+      double v = stash_double ? start + static_cast<double>(i) * delta
+                              : static_cast<double>(static_cast<float>(start) +
+                                                    static_cast<float>(i) * static_cast<float>(delta));
+      out->SetFromDouble(i, v);
+    }
+    ctx.set_output(0, *std::move(out));
+    return absl::OkStatus();
+  }
   if (dtype != DType::kFloat32 && dtype != DType::kFloat64 && dtype != DType::kInt16 && dtype != DType::kInt32 &&
       dtype != DType::kInt64) {
     return absl::UnimplementedError(absl::StrCat("node ", ctx.node().Describe(), ": element type ",
@@ -1075,13 +1173,16 @@ absl::Status RangeKernel(KernelContext& ctx) {
     T delta = inputs[2]->data<T>()[0];
     if (delta == T(0)) return ctx.Error("delta must not be 0");
     double count = std::ceil((static_cast<double>(limit) - static_cast<double>(start)) / static_cast<double>(delta));
+    if (!(count <= static_cast<double>(ir::kMaxElements))) {
+      return ctx.Error(absl::StrCat("range of ", count, " elements is too large"));
+    }
     absl::StatusOr<Tensor> out = NewTensor(ctx, dtype, {std::max<int64_t>(0, static_cast<int64_t>(count))});
     if (!out.ok()) return out.status();
     T* o = out->mutable_data<T>();
     T value = start;
     for (int64_t i = 0; i < out->num_elements(); ++i) {  // accumulated, as the spec's loop body does
       o[i] = value;
-      value = static_cast<T>(value + delta);
+      value = WrappingAdd<T>(value, delta);
     }
     ctx.set_output(0, *std::move(out));
     return absl::OkStatus();
@@ -1152,7 +1253,11 @@ absl::Status PadKernel(KernelContext& ctx) {
   for (int64_t a = 0; a < rank; ++a) {
     int64_t dim = in.dim(a);
     int64_t b = begin[static_cast<size_t>(a)];
-    int64_t out_dim = dim + b + end[static_cast<size_t>(a)];
+    int64_t e = end[static_cast<size_t>(a)];
+    if (b < -ir::kMaxDimValue || b > ir::kMaxDimValue || e < -ir::kMaxDimValue || e > ir::kMaxDimValue) {
+      return ctx.Error(absl::StrCat("pads ", b, ", ", e, " are too large"));
+    }
+    int64_t out_dim = dim + b + e;
     if (out_dim < 0) return ctx.Error(absl::StrCat("pads shrink axis ", a, " of size ", dim, " below 0"));
     if (mode != "constant" && dim == 0 && out_dim > 0) {
       return ctx.Error(absl::StrCat("cannot pad an empty axis ", a, " in ", mode, " mode"));
@@ -1211,7 +1316,8 @@ double OriginalCoordinate(const ResizeParams& p, int64_t axis, double x, int64_t
   const std::string& m = p.coordinate_mode;
   if (m == "asymmetric") return x / scale;
   if (m == "align_corners") return out_width == 1 ? 0.0 : x * static_cast<double>(in_dim - 1) / (out_width - 1);
-  if (m == "pytorch_half_pixel") return out_width == 1 ? -0.5 : (x + 0.5) / scale - 0.5;
+  // The spec (and onnxruntime) map a single output to 0; the Python reference uses -0.5.
+  if (m == "pytorch_half_pixel") return out_dim <= 1 ? 0.0 : (x + 0.5) / scale - 0.5;
   if (m == "tf_half_pixel_for_nn") return (x + 0.5) / scale;
   if (m == "tf_crop_and_resize") {
     size_t rank = p.scales.size();
@@ -1241,6 +1347,20 @@ AxisTaps ComputeTaps(const ResizeParams& p, int64_t axis, int64_t in_dim, int64_
   AxisTaps taps;
   double scale = p.scales[static_cast<size_t>(axis)];
   taps.extrapolate.assign(static_cast<size_t>(out_dim), false);
+  // An axis that keeps its size at scale 1 is not resampled at all (as in the
+  // reference and onnxruntime), even where a coordinate mode would shift it
+  // (tf_half_pixel_for_nn) — unless a crop box moves it.
+  size_t rank = p.scales.size();
+  bool cropped = !p.roi.empty() && (p.roi[static_cast<size_t>(axis)] != 0.0 ||
+                                    p.roi[static_cast<size_t>(axis) + rank] != 1.0);
+  if (scale == 1.0 && in_dim == out_dim && !cropped) {
+    taps.taps_per_output = 1;
+    for (int64_t x = 0; x < out_dim; ++x) {
+      taps.index.push_back(x);
+      taps.weight.push_back(1.0);
+    }
+    return taps;
+  }
   if (p.mode == ResizeMode::kNearest) {
     taps.taps_per_output = 1;
     for (int64_t x = 0; x < out_dim; ++x) {
@@ -1438,7 +1558,11 @@ absl::Status FillScaledDims(const KernelContext& ctx, const Tensor& in, ResizePa
   for (int64_t a = 0; a < in.rank(); ++a) {
     double s = p.scales[static_cast<size_t>(a)];
     if (!(s > 0)) return ctx.Error(absl::StrCat("scale ", s, " must be positive"));
-    p.out_dims.push_back(static_cast<int64_t>(std::floor(static_cast<double>(in.dim(a)) * s)));
+    double scaled = std::floor(static_cast<double>(in.dim(a)) * s);
+    if (!(scaled <= static_cast<double>(ir::kMaxDimValue))) {
+      return ctx.Error(absl::StrCat("scale ", s, " makes dim ", in.dim(a), " too large"));
+    }
+    p.out_dims.push_back(static_cast<int64_t>(scaled));
   }
   return absl::OkStatus();
 }
@@ -1578,8 +1702,10 @@ absl::Status ResizeKernel(KernelContext& ctx) {
       scale = policy == "not_larger" ? std::min(scale, s) : std::max(scale, s);
     }
     for (int64_t a : axes) {
+      double size = scale * static_cast<double>(in.dim(a)) + 0.5;
+      if (!(size <= static_cast<double>(ir::kMaxDimValue))) return ctx.Error("sizes are too large");
       p.scales[static_cast<size_t>(a)] = scale;
-      p.out_dims[static_cast<size_t>(a)] = static_cast<int64_t>(scale * static_cast<double>(in.dim(a)) + 0.5);
+      p.out_dims[static_cast<size_t>(a)] = static_cast<int64_t>(size);
     }
   }
   return RunResize(ctx, in, p);
@@ -1622,8 +1748,17 @@ absl::Status SpaceToDepthKernel(KernelContext& ctx) {
   if (h % b != 0 || w % b != 0) {
     return ctx.Error(absl::StrCat("spatial dims ", h, "x", w, " are not divisible by blocksize ", b));
   }
-  absl::StatusOr<Tensor> out =
-      PermutedCopy(ctx, in, {n, c, h / b, b, w / b, b}, {0, 3, 5, 1, 2, 4}, {n, c * b * b, h / b, w / b});
+  // DCR puts the block offset before the channel, CRD after it (opset 28).
+  std::string mode = ctx.node().GetString("mode", "DCR");
+  std::vector<int64_t> perm;
+  if (mode == "DCR") {
+    perm = {0, 3, 5, 1, 2, 4};
+  } else if (mode == "CRD") {
+    perm = {0, 1, 3, 5, 2, 4};
+  } else {
+    return ctx.Error(absl::StrCat("mode '", mode, "' is not supported"));
+  }
+  absl::StatusOr<Tensor> out = PermutedCopy(ctx, in, {n, c, h / b, b, w / b, b}, perm, {n, c * b * b, h / b, w / b});
   if (!out.ok()) return out.status();
   ctx.set_output(0, *std::move(out));
   return absl::OkStatus();
@@ -1642,8 +1777,11 @@ absl::Status OneHotKernel(KernelContext& ctx) {
   if (indices.dtype() == DType::kString || (*depth_input)->dtype() == DType::kString) {
     return ctx.Error("indices and depth must be numeric");
   }
-  int64_t depth = static_cast<int64_t>((*depth_input)->GetAsDouble(0));
-  if (depth < 1) return ctx.Error(absl::StrCat("depth ", depth, " must be positive"));
+  double raw_depth = (*depth_input)->GetAsDouble(0);
+  if (!(raw_depth >= 1 && raw_depth <= static_cast<double>(ir::kMaxDimValue))) {
+    return ctx.Error(absl::StrCat("depth ", raw_depth, " must be in [1, 2^40]"));
+  }
+  int64_t depth = static_cast<int64_t>(raw_depth);
   absl::StatusOr<int64_t> axis = NormalizeAxis(ctx, ctx.node().GetInt("axis", -1), indices.rank() + 1);
   if (!axis.ok()) return axis.status();
   std::vector<int64_t> out_dims = indices.dims();
@@ -1660,7 +1798,9 @@ absl::Status OneHotKernel(KernelContext& ctx) {
     for (int64_t o = 0; o < outer; ++o) {
       for (int64_t i = 0; i < inner; ++i) {
         // Float indices are truncated toward zero, as a cast to int would.
-        int64_t idx = static_cast<int64_t>(indices.GetAsDouble(o * inner + i));
+        double raw = indices.GetAsDouble(o * inner + i);
+        if (!(std::abs(raw) < static_cast<double>(depth) + 1)) continue;  // out of range (or NaN): all "off"
+        int64_t idx = static_cast<int64_t>(raw);
         if (idx < 0) idx += depth;
         if (idx < 0 || idx >= depth) continue;  // out of range: all "off"
         dst[(o * depth + idx) * inner + i] = v[1];
@@ -1687,9 +1827,10 @@ absl::Status EyeLikeKernel(KernelContext& ctx) {
     return absl::UnimplementedError(absl::StrCat("node ", ctx.node().Describe(), ": element type ",
                                                  ir::DTypeName(dtype), " is not supported by EyeLike"));
   }
-  int64_t k = ctx.node().GetInt("k", 0);
-  Tensor out = Tensor::Zeros(dtype, in.dims());
   int64_t rows = in.dim(0), cols = in.dim(1);
+  // Beyond these bounds the diagonal misses the matrix; clamping avoids overflow.
+  int64_t k = std::clamp<int64_t>(ctx.node().GetInt("k", 0), -rows, cols);
+  Tensor out = Tensor::Zeros(dtype, in.dims());
   for (int64_t r = 0; r < rows; ++r) {
     int64_t c = r + k;
     if (c >= 0 && c < cols) out.SetFromDouble(r * cols + c, 1.0);
@@ -1709,6 +1850,7 @@ absl::Status TriluKernel(KernelContext& ctx) {
   }
   bool upper = ctx.node().GetInt("upper", 1) != 0;
   int64_t rows = in.dim(in.rank() - 2), cols = in.dim(in.rank() - 1);
+  k = std::clamp<int64_t>(k, -rows - 1, cols + 1);  // beyond this every row is all kept or all cleared
   int64_t matrices = rows * cols == 0 ? 0 : in.num_elements() / (rows * cols);
   Tensor out = in;
   absl::Status s = DispatchByWidth(ctx, in.dtype(), [&]<typename W>() {
@@ -1774,9 +1916,9 @@ absl::Status CumSumKernel(KernelContext& ctx) {
             int64_t pos = (o * dim + j) * inner + i;
             if (exclusive) {
               dst[pos] = sum;
-              sum = static_cast<T>(sum + src[pos]);
+              sum = WrappingAdd<T>(sum, src[pos]);
             } else {
-              sum = static_cast<T>(sum + src[pos]);
+              sum = WrappingAdd<T>(sum, src[pos]);
               dst[pos] = sum;
             }
           }

@@ -368,6 +368,14 @@ TEST(TensorKernelsTest, RangeCountsUpAndDown) {
   ExpectTensor(RunOk({"Range", {Runtime(Tensor::Scalar<int64_t>(5)), Runtime(Tensor::Scalar<int64_t>(1)),
                                 Runtime(Tensor::Scalar<int64_t>(2))}}),
                DType::kInt64, {0}, {});
+  // f16 (opset 27): onnx.reference Range(stash_type=1) on f16 0.5, 3.0, 0.7
+  auto half = [](float v) {
+    Tensor t = Tensor::Zeros(DType::kFloat16, {});
+    t.SetFromDouble(0, v);
+    return Runtime(t);
+  };
+  ExpectTensor(RunOk({"Range", {half(0.5f), half(3.0f), half(0.7f)}, {}, 1, 27}), DType::kFloat16, {4},
+               {0.5, 1.2001953125, 1.900390625, 2.6015625});
   EXPECT_THAT(RunError({"Range", {Runtime(Tensor::Scalar<int64_t>(5)), Runtime(Tensor::Scalar<int64_t>(1)),
                                   Runtime(Tensor::Scalar<int64_t>(0))}}),
               HasSubstr("delta must not be 0"));
@@ -519,6 +527,11 @@ TEST(TensorKernelsTest, DepthToSpaceAndSpaceToDepthRearrangeBlocks) {
                {1, 8, 2, 3},
                {0, 2, 4, 12, 14, 16, 24, 26, 28, 36, 38, 40, 1, 3, 5, 13, 15, 17, 25, 27, 29, 37, 39, 41,
                 6, 8, 10, 18, 20, 22, 30, 32, 34, 42, 44, 46, 7, 9, 11, 19, 21, 23, 31, 33, 35, 43, 45, 47});
+  // CRD (opset 28): reshape(1,2,2,2,3,2).transpose(0,1,3,5,2,4)
+  ExpectTensor(RunOk({"SpaceToDepth", {Runtime(Iota({1, 2, 4, 6}))}, {{"blocksize", int64_t{2}}, {"mode", "CRD"}}, 1, 28}),
+               DType::kFloat32, {1, 8, 2, 3},
+               {0, 2, 4, 12, 14, 16, 1, 3, 5, 13, 15, 17, 6, 8, 10, 18, 20, 22, 7, 9, 11, 19, 21, 23,
+                24, 26, 28, 36, 38, 40, 25, 27, 29, 37, 39, 41, 30, 32, 34, 42, 44, 46, 31, 33, 35, 43, 45, 47});
   EXPECT_THAT(RunError({"SpaceToDepth", {Runtime(Iota({1, 1, 3, 2}))}, {{"blocksize", int64_t{2}}}}),
               HasSubstr("not divisible"));
 }
@@ -688,6 +701,16 @@ TEST(TensorKernelsTest, LargeTransposeAndSliceMatchAnIndexFormula) {
       for (int64_t k = 0; k < a; ++k) {
         all_match &= t.data<float>()[(i * c + j) * a + k] == static_cast<float>((k * b + i) * c + j);
       }
+    }
+  }
+  EXPECT_TRUE(all_match);
+  // A reversal of [40,3,70] takes the tiled path (edges not multiples of the tile).
+  Tensor r = RunOk({"Transpose", {Runtime(Iota({40, 3, 70}, DType::kInt32))}});
+  ASSERT_EQ(r.dims(), (std::vector<int64_t>{70, 3, 40}));
+  all_match = true;
+  for (int64_t i = 0; i < 70; ++i) {
+    for (int64_t j = 0; j < 3; ++j) {
+      for (int64_t k = 0; k < 40; ++k) all_match &= r.data<int32_t>()[(i * 3 + j) * 40 + k] == (k * 3 + j) * 70 + i;
     }
   }
   EXPECT_TRUE(all_match);
