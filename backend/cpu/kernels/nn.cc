@@ -28,6 +28,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "backend/cpu/kernel.h"
@@ -1355,34 +1359,78 @@ enum class SoftmaxKind { kSoftmax, kLogSoftmax, kHardmax };
 template <typename T, int kFixedStride>
 void SoftmaxRow(const T* in, T* out, int64_t len, bool log_softmax, int64_t stride = 1);
 
-// exp for float with about 2 ulp error, free of branches and libm calls so
-// that loops over it vectorize (softmax over attention scores is exp-bound).
-// Cody-Waite reduction x = n ln2 + r and a degree-6 polynomial for e^r
-// (Cephes' expf coefficients); 2^n is assembled in the exponent bits.
+// exp for float with about 2 ulp error: Cody-Waite reduction x = n ln2 + r,
+// Cephes' degree-6 polynomial for e^r, and 2^n assembled in the exponent
+// bits. Softmax over attention scores is exp-bound, so RowExp runs four
+// lanes at a time with SSE2 (GCC will not vectorize the float clamps itself
+// under the default -ftrapping-math); ExpFloat is the same math, one lane.
+constexpr float kExpLowest = -87.3f, kExpHighest = 88.3f;
+constexpr float kRoundToInt = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+constexpr float kLog2E = 1.44269504088896341f, kLn2High = 0.693359375f, kLn2Low = -2.12194440e-4f;
+constexpr float kExpPoly[] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f,
+                              4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
+
 inline float ExpFloat(float x) {
-  x = std::min(std::max(x, -87.3f), 88.3f);
-  constexpr float kRound = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
-  const float t = x * 1.44269504088896341f + kRound;
-  const float n = t - kRound;
-  const int32_t exponent = std::bit_cast<int32_t>(t) - std::bit_cast<int32_t>(kRound);
-  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
+  x = x < kExpLowest ? kExpLowest : (x > kExpHighest ? kExpHighest : x);
+  const float t = x * kLog2E + kRoundToInt;
+  const float n = t - kRoundToInt;
+  const int32_t exponent = std::bit_cast<int32_t>(t) - std::bit_cast<int32_t>(kRoundToInt);
+  const float r = x - n * kLn2High - n * kLn2Low;
+  float p = kExpPoly[0];
+  for (int i = 1; i < 6; ++i) p = p * r + kExpPoly[i];
   p = p * r * r + r + 1.0f;
   return p * std::bit_cast<float>((exponent + 127) << 23);
 }
 
+#if defined(__SSE2__)
+inline __m128 ExpFloat4(__m128 x) {
+  x = _mm_min_ps(_mm_max_ps(x, _mm_set1_ps(kExpLowest)), _mm_set1_ps(kExpHighest));
+  const __m128 round = _mm_set1_ps(kRoundToInt);
+  const __m128 t = _mm_add_ps(_mm_mul_ps(x, _mm_set1_ps(kLog2E)), round);
+  const __m128 n = _mm_sub_ps(t, round);
+  const __m128i exponent = _mm_sub_epi32(_mm_castps_si128(t), _mm_castps_si128(round));
+  const __m128 r = _mm_sub_ps(_mm_sub_ps(x, _mm_mul_ps(n, _mm_set1_ps(kLn2High))), _mm_mul_ps(n, _mm_set1_ps(kLn2Low)));
+  __m128 p = _mm_set1_ps(kExpPoly[0]);
+  for (int i = 1; i < 6; ++i) p = _mm_add_ps(_mm_mul_ps(p, r), _mm_set1_ps(kExpPoly[i]));
+  p = _mm_add_ps(_mm_add_ps(_mm_mul_ps(_mm_mul_ps(p, r), r), r), _mm_set1_ps(1.0f));
+  const __m128 scale = _mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(exponent, _mm_set1_epi32(127)), 23));
+  return _mm_mul_ps(p, scale);
+}
+#endif
+
+// out[k] = exp(in[k] - shift) for k < len.
 template <typename T>
-T Exp(T x) {
+void RowExp(const T* in, T shift, T* out, int64_t len) {
+  int64_t k = 0;
   if constexpr (std::is_same_v<T, float>) {
-    return ExpFloat(x);
+#if defined(__SSE2__)
+    const __m128 s = _mm_set1_ps(shift);
+    for (; k + 4 <= len; k += 4) _mm_storeu_ps(out + k, ExpFloat4(_mm_sub_ps(_mm_loadu_ps(in + k), s)));
+#endif
+    for (; k < len; ++k) out[k] = ExpFloat(in[k] - shift);
   } else {
-    return std::exp(x);
+    for (; k < len; ++k) out[k] = std::exp(in[k] - shift);
   }
+}
+
+// The largest of len > 0 values (NaN-free inputs; a NaN may or may not win).
+template <typename T>
+T RowMax(const T* in, int64_t len) {
+  int64_t k = 0;
+  T best = in[0];
+  if constexpr (std::is_same_v<T, float>) {
+#if defined(__SSE2__)
+    if (len >= 4) {
+      __m128 lanes = _mm_loadu_ps(in);
+      for (k = 4; k + 4 <= len; k += 4) lanes = _mm_max_ps(lanes, _mm_loadu_ps(in + k));
+      alignas(16) float values[4];
+      _mm_store_ps(values, lanes);
+      for (float v : values) best = v > best ? v : best;
+    }
+#endif
+  }
+  for (; k < len; ++k) best = in[k] > best ? in[k] : best;
+  return best;
 }
 
 // Softmax (or log-softmax) of len values `stride` apart. kFixedStride = 1
@@ -1391,29 +1439,27 @@ T Exp(T x) {
 template <typename T, int kFixedStride>
 void SoftmaxRow(const T* in, T* out, int64_t len, bool log_softmax, int64_t stride) {
   const int64_t step = kFixedStride != 0 ? kFixedStride : stride;
-  T lanes[kLanes];
-  std::fill(lanes, lanes + kLanes, in[0]);
-  int64_t k = 0;
-  for (; k + kLanes <= len; k += kLanes) {
-    for (int j = 0; j < kLanes; ++j) lanes[j] = in[(k + j) * step] > lanes[j] ? in[(k + j) * step] : lanes[j];
-  }
-  T max_value = in[0];
-  for (; k < len; ++k) max_value = in[k * step] > max_value ? in[k * step] : max_value;
-  for (int j = 0; j < kLanes; ++j) max_value = lanes[j] > max_value ? lanes[j] : max_value;
-  // Shifting by the max keeps exp from overflowing.
-  for (k = 0; k < len; ++k) out[k * step] = Exp<T>(in[k * step] - max_value);
+  T max_value;
   double sum = 0;
+  // Shifting by the max keeps exp from overflowing.
   if constexpr (kFixedStride == 1) {
+    max_value = RowMax(in, len);
+    RowExp(in, max_value, out, len);
     sum = LaneSum(out, len, [](double e) { return e; });
   } else {
-    for (k = 0; k < len; ++k) sum += static_cast<double>(out[k * step]);
+    max_value = in[0];
+    for (int64_t k = 1; k < len; ++k) max_value = in[k * step] > max_value ? in[k * step] : max_value;
+    for (int64_t k = 0; k < len; ++k) {
+      out[k * step] = Exp<T>(in[k * step] - max_value);
+      sum += static_cast<double>(out[k * step]);
+    }
   }
   if (!log_softmax) {
     const T inverse = static_cast<T>(1.0 / sum);
-    for (k = 0; k < len; ++k) out[k * step] *= inverse;
+    for (int64_t k = 0; k < len; ++k) out[k * step] *= inverse;
   } else {
     const T log_sum = static_cast<T>(std::log(sum));
-    for (k = 0; k < len; ++k) out[k * step] = (in[k * step] - max_value) - log_sum;
+    for (int64_t k = 0; k < len; ++k) out[k * step] = (in[k * step] - max_value) - log_sum;
   }
 }
 

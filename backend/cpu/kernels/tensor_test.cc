@@ -486,6 +486,14 @@ TEST(TensorKernelsTest, ResizeCropAndResizeAspectRatioAndIntegerRounding) {
                DType::kUInt8, {1, 1, 4, 4}, {0, 25, 84, 221, 25, 56, 105, 176, 75, 119, 147, 86, 100, 150, 168, 42});
 }
 
+TEST(TensorKernelsTest, ResizeLeavesUnscaledAxesAlone) {
+  // onnxruntime Resize-11, linear, tf_half_pixel_for_nn, scales [1,1,1,2]: the
+  // channel axis (scale 1) is not shifted by half a pixel, so channels never mix.
+  ExpectTensor(RunOk({"Resize", {Runtime(Iota({1, 2, 1, 2})), ConstFloats({}), ConstFloats({1, 1, 1, 2})},
+                      {{"mode", "linear"}, {"coordinate_transformation_mode", "tf_half_pixel_for_nn"}}, 1, 11}),
+               DType::kFloat32, {1, 2, 1, 4}, {0.25, 0.75, 1, 1, 2.25, 2.75, 3, 3});
+}
+
 TEST(TensorKernelsTest, LegacyResizeAndUpsampleUseAsymmetricFloor) {
   Tensor x = F32({1, 1, 2, 2}, {1, 2, 3, 4});
   // onnx.reference Upsample(nearest), scales [1,1,2,3] (np.repeat per axis)
