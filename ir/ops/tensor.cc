@@ -66,9 +66,7 @@ Dim ScaleDim(const Dim& d, int64_t factor) {
 }
 
 // Re-issues a helper's error so that it names the node.
-absl::Status NodeError(const InferenceContext& ctx, const absl::Status& status) {
-  return ctx.Error(status.message());
-}
+absl::Status NodeError(const InferenceContext& ctx, const absl::Status& status) { return ctx.Error(status.message()); }
 
 absl::StatusOr<int64_t> Axis(const InferenceContext& ctx, int64_t axis, int64_t rank) {
   absl::StatusOr<int64_t> a = NormalizeAxis(axis, rank);
@@ -145,8 +143,8 @@ absl::Status InferSameAsInput(InferenceContext& ctx) {
 absl::Status RequireInputs(const InferenceContext& ctx, int min_inputs, int max_inputs) {
   int present = ctx.num_inputs();
   if (present < min_inputs || present > max_inputs) {
-    return ctx.Error(absl::StrCat("opset ", ctx.opset(), " takes ", min_inputs, " to ", max_inputs,
-                                  " inputs, got ", present));
+    return ctx.Error(
+        absl::StrCat("opset ", ctx.opset(), " takes ", min_inputs, " to ", max_inputs, " inputs, got ", present));
   }
   for (int i = 0; i < min_inputs; ++i) {
     if (!ctx.has_input(i)) return ctx.Error(absl::StrCat("required input ", i, " is missing"));
@@ -184,9 +182,7 @@ absl::Status InferConstant(InferenceContext& ctx) {
     } else if (name == "value_floats" || name == "value_ints" || name == "value_strings") {
       int64_t n = list_length();
       if (n < 0) return ctx.Error(absl::StrCat("attribute '", name, "' must be a list"));
-      DType dtype = name == "value_floats" ? DType::kFloat32
-                    : name == "value_ints" ? DType::kInt64
-                                           : DType::kString;
+      DType dtype = name == "value_floats" ? DType::kFloat32 : name == "value_ints" ? DType::kInt64 : DType::kString;
       type = TensorType{dtype, Shape::FromStatic({n})};
     } else if (name == "sparse_value") {
       type = TensorType{};  // kept opaque: the dense type is not decoded here
@@ -196,8 +192,10 @@ absl::Status InferConstant(InferenceContext& ctx) {
     ++found;
   }
   if (found != 1) {
-    return ctx.Error(absl::StrCat("needs exactly one of the attributes value, value_float(s), value_int(s), "
-                                  "value_string(s), sparse_value; got ", found));
+    return ctx.Error(
+        absl::StrCat("needs exactly one of the attributes value, value_float(s), value_int(s), "
+                     "value_string(s), sparse_value; got ",
+                     found));
   }
   ctx.set_output_type(0, type);
   return absl::OkStatus();
@@ -208,8 +206,8 @@ absl::Status InferConstantOfShape(InferenceContext& ctx) {
   if (const Attribute* value = ctx.node().FindAttribute("value")) {
     if (!value->is<Tensor>()) return ctx.Error("attribute 'value' must be a tensor");
     if (value->get<Tensor>().num_elements() != 1) {
-      return ctx.Error(absl::StrCat("attribute 'value' must hold one element, has ",
-                                    value->get<Tensor>().num_elements()));
+      return ctx.Error(
+          absl::StrCat("attribute 'value' must hold one element, has ", value->get<Tensor>().num_elements()));
     }
     dtype = value->get<Tensor>().dtype();
   }
@@ -318,8 +316,8 @@ absl::Status InferReshape(InferenceContext& ctx) {
       if (!in.rank_known()) {
         dims.emplace_back();
       } else if (static_cast<int64_t>(i) >= in.rank()) {
-        return ctx.Error(absl::StrCat("shape entry ", i, " is 0 (copy the input dim) but the input has rank ",
-                                      in.rank()));
+        return ctx.Error(
+            absl::StrCat("shape entry ", i, " is 0 (copy the input dim) but the input has rank ", in.rank()));
       } else {
         dims.push_back(in.dim(static_cast<int64_t>(i)));
       }
@@ -743,8 +741,8 @@ absl::Status InferGatherND(InferenceContext& ctx) {
   }
   int64_t k = last.value();
   if (k < 1 || batch_dims + k > r) {
-    return ctx.Error(absl::StrCat("indices' last dim ", k, " is out of range for data of rank ", r,
-                                  " with batch_dims ", batch_dims));
+    return ctx.Error(absl::StrCat("indices' last dim ", k, " is out of range for data of rank ", r, " with batch_dims ",
+                                  batch_dims));
   }
   std::vector<Dim> out;
   for (int64_t i = 0; i < q - 1; ++i) {
@@ -1009,8 +1007,9 @@ absl::Status InferResize(InferenceContext& ctx) {
     return SetScaledShape(ctx, in, *scales);
   }
   std::string coordinate_mode = node.GetString("coordinate_transformation_mode", "half_pixel");
-  static const char* const kModes[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric",
-                                       "tf_half_pixel_for_nn", "tf_crop_and_resize", "half_pixel_symmetric"};
+  static const char* const kModes[] = {"half_pixel",          "pytorch_half_pixel",   "align_corners",
+                                       "asymmetric",          "tf_half_pixel_for_nn", "tf_crop_and_resize",
+                                       "half_pixel_symmetric"};
   if (std::find(std::begin(kModes), std::end(kModes), coordinate_mode) == std::end(kModes)) {
     return ctx.Error(absl::StrCat("coordinate_transformation_mode '", coordinate_mode, "' is not supported"));
   }
@@ -1109,8 +1108,8 @@ absl::Status InferDepthToSpace(InferenceContext& ctx) {
     return ctx.Error(absl::StrCat("channels ", c.value(), " are not divisible by blocksize^2 = ", block * block));
   }
   Dim out_c = c.is_static() ? Dim(c.value() / (block * block)) : Dim();
-  ctx.set_output_type(0, SameDType(ctx, Shape({in.dim(0), out_c, ScaleDim(in.dim(2), block),
-                                               ScaleDim(in.dim(3), block)})));
+  ctx.set_output_type(
+      0, SameDType(ctx, Shape({in.dim(0), out_c, ScaleDim(in.dim(2), block), ScaleDim(in.dim(3), block)})));
   return absl::OkStatus();
 }
 
@@ -1172,8 +1171,8 @@ absl::Status InferEyeLike(InferenceContext& ctx) {
   const TensorType& in = ctx.input_type(0);
   DType dtype = in.dtype;
   if (const Attribute* attr = ctx.node().FindAttribute("dtype")) {
-    std::optional<DType> d = attr->is<int64_t>() ? DTypeFromOnnx(static_cast<int32_t>(attr->get<int64_t>()))
-                                                 : std::nullopt;
+    std::optional<DType> d =
+        attr->is<int64_t>() ? DTypeFromOnnx(static_cast<int32_t>(attr->get<int64_t>())) : std::nullopt;
     if (!d.has_value()) return ctx.Error("attribute 'dtype' is not a valid data type");
     dtype = *d;
   }

@@ -26,9 +26,7 @@ struct Operand {
 Operand In(DType dtype, std::vector<Dim> dims) { return Operand{TensorType{dtype, Shape(std::move(dims))}}; }
 Operand InUnknownRank(DType dtype) { return Operand{TensorType{dtype, Shape()}}; }
 Operand Const(Tensor t) { return Operand{t.type(), std::move(t)}; }
-Operand Ints(std::vector<int64_t> v) {
-  return Const(Tensor::FromVector<int64_t>({static_cast<int64_t>(v.size())}, v));
-}
+Operand Ints(std::vector<int64_t> v) { return Const(Tensor::FromVector<int64_t>({static_cast<int64_t>(v.size())}, v)); }
 Operand Floats(std::vector<float> v) { return Const(Tensor::FromVector<float>({static_cast<int64_t>(v.size())}, v)); }
 Operand Absent() { return Operand{{}, std::nullopt, true}; }
 Dim Sym(const char* name) { return Dim::Symbol(name); }
@@ -176,17 +174,18 @@ TEST(TensorShapeInferenceTest, TransposePermutesDimsAndReversesByDefault) {
   EXPECT_EQ(Infer({"Transpose", {x}}), "f32[4,3,n]");
   EXPECT_EQ(Infer({"Transpose", {x}, {{"perm", std::vector<int64_t>{0, 2, 1}}}}), "f32[n,4,3]");
   EXPECT_THAT(Infer({"Transpose", {x}, {{"perm", std::vector<int64_t>{0, 0, 1}}}}), HasSubstr("not a permutation"));
-  EXPECT_EQ(Infer({"Transpose", {InUnknownRank(DType::kFloat32)}, {{"perm", std::vector<int64_t>{1, 0}}}}),
-            "f32[?,?]");
+  EXPECT_EQ(Infer({"Transpose", {InUnknownRank(DType::kFloat32)}, {{"perm", std::vector<int64_t>{1, 0}}}}), "f32[?,?]");
 }
 
 TEST(TensorShapeInferenceTest, ConcatSumsTheAxisAndMergesOtherDims) {
   EXPECT_EQ(Infer({"Concat", {In(DType::kFloat32, {2, 3}), In(DType::kFloat32, {2, 5})}, {{"axis", int64_t{-1}}}}),
             "f32[2,8]");
-  EXPECT_EQ(Infer({"Concat", {In(DType::kFloat32, {Sym("n"), 3}), In(DType::kFloat32, {2, 3})}, {{"axis", int64_t{1}}}}),
-            "f32[2,6]");
-  EXPECT_EQ(Infer({"Concat", {In(DType::kFloat32, {Sym("n"), 3}), In(DType::kFloat32, {2, 3})}, {{"axis", int64_t{0}}}}),
-            "f32[?,3]");
+  EXPECT_EQ(
+      Infer({"Concat", {In(DType::kFloat32, {Sym("n"), 3}), In(DType::kFloat32, {2, 3})}, {{"axis", int64_t{1}}}}),
+      "f32[2,6]");
+  EXPECT_EQ(
+      Infer({"Concat", {In(DType::kFloat32, {Sym("n"), 3}), In(DType::kFloat32, {2, 3})}, {{"axis", int64_t{0}}}}),
+      "f32[?,3]");
   EXPECT_THAT(Infer({"Concat", {In(DType::kFloat32, {2, 3}), In(DType::kFloat32, {4, 3})}, {{"axis", int64_t{1}}}}),
               HasSubstr("differ in dim 0"));
   EXPECT_THAT(Infer({"Concat", {In(DType::kFloat32, {2}), In(DType::kInt32, {2})}, {{"axis", int64_t{0}}}}),
@@ -221,9 +220,8 @@ TEST(TensorShapeInferenceTest, SliceClampsAndHandlesNegativeSteps) {
 
 TEST(TensorShapeInferenceTest, SliceUsesAttributesBeforeOpset10) {
   Operand x = In(DType::kFloat32, {20, 10});
-  AttributeMap attrs = {{"starts", std::vector<int64_t>{2}},
-                        {"ends", std::vector<int64_t>{-1}},
-                        {"axes", std::vector<int64_t>{1}}};
+  AttributeMap attrs = {
+      {"starts", std::vector<int64_t>{2}}, {"ends", std::vector<int64_t>{-1}}, {"axes", std::vector<int64_t>{1}}};
   EXPECT_EQ(Infer({"Slice", {x}, attrs, 1, 9}), "f32[20,7]");
   EXPECT_THAT(Infer({"Slice", {x}, {}, 1, 9}), HasSubstr("starts and ends are required"));
 }
@@ -253,8 +251,9 @@ TEST(TensorShapeInferenceTest, GatherElementsAndGatherNDShapes) {
   EXPECT_THAT(Infer({"GatherElements", {In(DType::kFloat32, {3, 3}), In(DType::kInt64, {2})}}), HasSubstr("rank"));
   EXPECT_EQ(Infer({"GatherND", {In(DType::kInt32, {2, 2}), In(DType::kInt64, {2, 2})}}), "i32[2]");
   EXPECT_EQ(Infer({"GatherND", {In(DType::kInt32, {2, 2}), In(DType::kInt64, {2, 1})}}), "i32[2,2]");
-  EXPECT_EQ(Infer({"GatherND", {In(DType::kFloat32, {2, 2, 2}), In(DType::kInt64, {2, 1})}, {{"batch_dims", int64_t{1}}}}),
-            "f32[2,2]");
+  EXPECT_EQ(
+      Infer({"GatherND", {In(DType::kFloat32, {2, 2, 2}), In(DType::kInt64, {2, 1})}, {{"batch_dims", int64_t{1}}}}),
+      "f32[2,2]");
   EXPECT_EQ(Infer({"GatherND", {In(DType::kFloat32, {2, 3}), In(DType::kInt64, {4, Dim()})}}), "f32[*]");
   EXPECT_THAT(Infer({"GatherND", {In(DType::kFloat32, {2, 3}), In(DType::kInt64, {4, 3})}}), HasSubstr("out of range"));
 }
@@ -262,12 +261,14 @@ TEST(TensorShapeInferenceTest, GatherElementsAndGatherNDShapes) {
 TEST(TensorShapeInferenceTest, ScattersKeepTheDataTypeAndCheckReductionByOpset) {
   Operand data = In(DType::kFloat32, {4, 4});
   EXPECT_EQ(Infer({"ScatterElements", {data, In(DType::kInt64, {1, 2}), In(DType::kFloat32, {1, 2})}}), "f32[4,4]");
-  EXPECT_EQ(Infer({"ScatterND", {data, In(DType::kInt64, {3, 1}), In(DType::kFloat32, {3, 4})},
-                   {{"reduction", "add"}}, 1, 16}),
-            "f32[4,4]");
-  EXPECT_THAT(Infer({"ScatterND", {data, In(DType::kInt64, {3, 1}), In(DType::kFloat32, {3, 4})},
-                     {{"reduction", "max"}}, 1, 16}),
-              HasSubstr("reduction 'max' is not supported at opset 16"));
+  EXPECT_EQ(
+      Infer(
+          {"ScatterND", {data, In(DType::kInt64, {3, 1}), In(DType::kFloat32, {3, 4})}, {{"reduction", "add"}}, 1, 16}),
+      "f32[4,4]");
+  EXPECT_THAT(
+      Infer(
+          {"ScatterND", {data, In(DType::kInt64, {3, 1}), In(DType::kFloat32, {3, 4})}, {{"reduction", "max"}}, 1, 16}),
+      HasSubstr("reduction 'max' is not supported at opset 16"));
   EXPECT_THAT(Infer({"ScatterND", {data, In(DType::kInt64, {3, 1}), In(DType::kFloat32, {3})}}),
               HasSubstr("updates have rank 1, expected 2"));
   EXPECT_EQ(Infer({"Scatter", {data, In(DType::kInt64, {1, 2}), In(DType::kFloat32, {1, 2})}, {}, 1, 9}), "f32[4,4]");
@@ -291,8 +292,9 @@ TEST(TensorShapeInferenceTest, TileMultipliesDims) {
 TEST(TensorShapeInferenceTest, RangeCountsElementsFromConstantBounds) {
   auto scalar = [](float v) { return Const(Tensor::Scalar<float>(v)); };
   EXPECT_EQ(Infer({"Range", {scalar(1), scalar(5), scalar(2)}}), "f32[2]");
-  EXPECT_EQ(Infer({"Range", {Const(Tensor::Scalar<int32_t>(10)), Const(Tensor::Scalar<int32_t>(6)),
-                             Const(Tensor::Scalar<int32_t>(-3))}}),
+  EXPECT_EQ(Infer({"Range",
+                   {Const(Tensor::Scalar<int32_t>(10)), Const(Tensor::Scalar<int32_t>(6)),
+                    Const(Tensor::Scalar<int32_t>(-3))}}),
             "i32[2]");
   EXPECT_EQ(Infer({"Range", {scalar(5), scalar(1), scalar(2)}}), "f32[0]");
   EXPECT_EQ(Infer({"Range", {In(DType::kInt64, {}), In(DType::kInt64, {}), In(DType::kInt64, {})}}), "i64[?]");
@@ -378,7 +380,8 @@ TEST(TensorShapeInferenceTest, IndexProducingOpsHaveDataDependentDims) {
   EXPECT_EQ(Infer({"NonZero", {In(DType::kFloat32, {3, 4})}}), "i64[2,?]");
   EXPECT_EQ(Infer({"Compress", {In(DType::kFloat32, {3, 2}), In(DType::kBool, {3})}, {{"axis", int64_t{0}}}}),
             "f32[?,2]");
-  EXPECT_EQ(Infer({"Compress", {In(DType::kFloat32, {3, 2}), Const(Tensor::FromVector<bool>({3}, {true, false, true}))},
+  EXPECT_EQ(Infer({"Compress",
+                   {In(DType::kFloat32, {3, 2}), Const(Tensor::FromVector<bool>({3}, {true, false, true}))},
                    {{"axis", int64_t{0}}}}),
             "f32[2,2]");
   EXPECT_EQ(Infer({"Compress", {In(DType::kFloat32, {3, 2}), In(DType::kBool, {3})}}), "f32[?]");
@@ -395,9 +398,9 @@ TEST(TensorShapeInferenceTest, ShapePreservingOpsCheckTheirInputs) {
   EXPECT_THAT(Infer({"Trilu", {In(DType::kFloat32, {4})}}), HasSubstr("rank >= 2"));
   EXPECT_EQ(Infer({"CumSum", {In(DType::kFloat64, {5}), Const(Tensor::Scalar<int32_t>(0))}}), "f64[5]");
   EXPECT_EQ(Infer({"ReverseSequence", {In(DType::kFloat32, {4, 2}), In(DType::kInt64, {2})}}), "f32[4,2]");
-  EXPECT_THAT(Infer({"ReverseSequence", {In(DType::kFloat32, {4, 2}), In(DType::kInt64, {2})},
-                     {{"batch_axis", int64_t{2}}}}),
-              HasSubstr("must be 0 and 1"));
+  EXPECT_THAT(
+      Infer({"ReverseSequence", {In(DType::kFloat32, {4, 2}), In(DType::kInt64, {2})}, {{"batch_axis", int64_t{2}}}}),
+      HasSubstr("must be 0 and 1"));
 }
 
 TEST(TensorShapeInferenceTest, SchemasRejectWrongInputCounts) {

@@ -433,6 +433,34 @@ std::pair<int64_t, int64_t> ValidRange(int64_t offset, int64_t stride, int64_t i
   return {std::min(begin, end), end};
 }
 
+// Where the window of each output position lies along one axis: its first
+// input position and the kernel taps [tap_begin, tap_end) that land inside
+// the input; `padded_taps` also counts taps on the padding (count_include_pad).
+struct AxisWindows {
+  std::vector<int64_t> start, tap_begin, tap_end, padded_taps;
+};
+
+AxisWindows ComputeAxisWindows(const WindowGeometry& g, int axis) {
+  const size_t a = static_cast<size_t>(axis);
+  AxisWindows w;
+  for (int64_t o = 0; o < g.out[a]; ++o) {
+    int64_t start = o * g.stride[a] - g.pad_begin[a];
+    int64_t begin = 0, end = 0, padded = 0;
+    for (int64_t k = 0; k < g.kernel[a]; ++k) {
+      int64_t pos = start + k * g.dilation[a];
+      // Positions past the end padding (possible with ceil_mode) count for nothing.
+      if (pos < g.in[a] + g.pad_end[a]) ++padded;
+      if (pos < 0) begin = k + 1;
+      if (pos < g.in[a]) end = k + 1;
+    }
+    w.start.push_back(start);
+    w.tap_begin.push_back(begin);
+    w.tap_end.push_back(std::max(begin, end));
+    w.padded_taps.push_back(padded);
+  }
+  return w;
+}
+
 // im2col: columns[(c, kd, kh, kw), (od, oh, ow)] = x[c, od*s - p + kd*d, ...] or 0 in padding.
 template <typename T>
 void Im2Col(const T* x, int64_t channels, const WindowGeometry& g, T* columns) {
@@ -507,6 +535,46 @@ T* ColumnScratch(size_t count) {
   return scratch.data();
 }
 
+// Depthwise convolution (one input and one output channel per group),
+// computed directly a whole output row at a time: each kernel tap adds
+// w * x over the output positions where it lands inside the input.
+template <typename T>
+void DepthwiseConv(const T* x, const T* w, int64_t planes, int64_t channels, const WindowGeometry& g, T* y) {
+  const AxisWindows wd = ComputeAxisWindows(g, 0), wh = ComputeAxisWindows(g, 1);
+  std::vector<std::pair<int64_t, int64_t>> tap_range(static_cast<size_t>(g.kernel[2]));
+  for (int64_t kw = 0; kw < g.kernel[2]; ++kw) {
+    tap_range[static_cast<size_t>(kw)] = ValidRange(g.pad_begin[2] - kw * g.dilation[2], g.stride[2], g.in[2], g.out[2]);
+  }
+  const int64_t stride_w = g.stride[2];
+  for (int64_t plane = 0; plane < planes; ++plane) {
+    const T* x_plane = x + plane * g.in_size();
+    const T* w_plane = w + (plane % channels) * g.kernel_size();
+    T* y_row = y + plane * g.out_size();
+    for (int64_t od = 0; od < g.out[0]; ++od) {
+      for (int64_t oh = 0; oh < g.out[1]; ++oh, y_row += g.out[2]) {
+        std::fill(y_row, y_row + g.out[2], T(0));
+        for (int64_t kd = wd.tap_begin[od]; kd < wd.tap_end[od]; ++kd) {
+          const int64_t id = wd.start[od] + kd * g.dilation[0];
+          for (int64_t kh = wh.tap_begin[oh]; kh < wh.tap_end[oh]; ++kh) {
+            const int64_t ih = wh.start[oh] + kh * g.dilation[1];
+            const T* row = x_plane + (id * g.in[1] + ih) * g.in[2];
+            for (int64_t kw = 0; kw < g.kernel[2]; ++kw) {
+              const T weight = w_plane[(kd * g.kernel[1] + kh) * g.kernel[2] + kw];
+              const auto [begin, end] = tap_range[static_cast<size_t>(kw)];
+              const T* src = row + kw * g.dilation[2] - g.pad_begin[2];
+              if (stride_w == 1) {
+                for (int64_t ow = begin; ow < end; ++ow) y_row[ow] += weight * src[ow];
+              } else {
+                for (int64_t ow = begin; ow < end; ++ow) y_row[ow] += weight * src[ow * stride_w];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Conv
 
@@ -554,20 +622,25 @@ absl::Status ConvKernel(KernelContext& ctx) {
     const int64_t out_size = g->out_size();
     // A 1x1 window at stride 1 without padding reads the input as its own column matrix.
     bool direct = g->kernel_size() == 1 && g->in == g->out && g->pad_begin == Dims3{0, 0, 0};
-    T* columns = direct ? nullptr : ColumnScratch<T>(static_cast<size_t>(patch * out_size));
     const T* x_data = x.data<T>();
     const T* w_data = w.data<T>();
     T* y = result.mutable_data<T>();
-    for (int64_t n = 0; n < batch; ++n) {
-      for (int64_t grp = 0; grp < group; ++grp) {
-        const T* x_group = x_data + (n * channels + grp * channels_per_group) * g->in_size();
-        const T* cols = x_group;
-        if (!direct) {
-          Im2Col(x_group, channels_per_group, *g, columns);
-          cols = columns;
+    if (channels_per_group == 1 && out_per_group == 1 && g->kernel_size() > 1) {
+      // Depthwise: one tiny GEMM per channel would be all overhead.
+      DepthwiseConv(x_data, w_data, batch * channels, channels, *g, y);
+    } else {
+      T* columns = direct ? nullptr : ColumnScratch<T>(static_cast<size_t>(patch * out_size));
+      for (int64_t n = 0; n < batch; ++n) {
+        for (int64_t grp = 0; grp < group; ++grp) {
+          const T* x_group = x_data + (n * channels + grp * channels_per_group) * g->in_size();
+          const T* cols = x_group;
+          if (!direct) {
+            Im2Col(x_group, channels_per_group, *g, columns);
+            cols = columns;
+          }
+          Gemm<T>(false, false, out_per_group, out_size, patch, T(1), w_data + grp * out_per_group * patch, patch, cols,
+                  out_size, T(0), y + (n * out_channels + grp * out_per_group) * out_size, out_size);
         }
-        Gemm<T>(false, false, out_per_group, out_size, patch, T(1), w_data + grp * out_per_group * patch, patch, cols,
-                out_size, T(0), y + (n * out_channels + grp * out_per_group) * out_size, out_size);
       }
     }
     if (b_in != nullptr) {
@@ -706,34 +779,6 @@ double ReadP(const KernelContext& ctx) {
   if (p->is<float>()) return p->get<float>();
   if (p->is<int64_t>()) return static_cast<double>(p->get<int64_t>());
   return 2.0;
-}
-
-// Where the window of each output position lies along one axis: its first
-// input position and the kernel taps [tap_begin, tap_end) that land inside
-// the input; `padded_taps` also counts taps on the padding (count_include_pad).
-struct AxisWindows {
-  std::vector<int64_t> start, tap_begin, tap_end, padded_taps;
-};
-
-AxisWindows ComputeAxisWindows(const WindowGeometry& g, int axis) {
-  const size_t a = static_cast<size_t>(axis);
-  AxisWindows w;
-  for (int64_t o = 0; o < g.out[a]; ++o) {
-    int64_t start = o * g.stride[a] - g.pad_begin[a];
-    int64_t begin = 0, end = 0, padded = 0;
-    for (int64_t k = 0; k < g.kernel[a]; ++k) {
-      int64_t pos = start + k * g.dilation[a];
-      // Positions past the end padding (possible with ceil_mode) count for nothing.
-      if (pos < g.in[a] + g.pad_end[a]) ++padded;
-      if (pos < 0) begin = k + 1;
-      if (pos < g.in[a]) end = k + 1;
-    }
-    w.start.push_back(start);
-    w.tap_begin.push_back(begin);
-    w.tap_end.push_back(std::max(begin, end));
-    w.padded_taps.push_back(padded);
-  }
-  return w;
 }
 
 // Pooling without indices, a whole output row at a time: each kernel tap
@@ -1371,7 +1416,8 @@ constexpr float kExpPoly[] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-
                               4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
 
 inline float ExpFloat(float x) {
-  x = x < kExpLowest ? kExpLowest : (x > kExpHighest ? kExpHighest : x);
+  if (x < kExpLowest) return 0.0f;  // below the smallest normal result
+  x = x > kExpHighest ? kExpHighest : x;
   const float t = x * kLog2E + kRoundToInt;
   const float n = t - kRoundToInt;
   const int32_t exponent = std::bit_cast<int32_t>(t) - std::bit_cast<int32_t>(kRoundToInt);
@@ -1384,6 +1430,7 @@ inline float ExpFloat(float x) {
 
 #if defined(__SSE2__)
 inline __m128 ExpFloat4(__m128 x) {
+  const __m128 in_range = _mm_cmpge_ps(x, _mm_set1_ps(kExpLowest));  // lanes below give 0
   x = _mm_min_ps(_mm_max_ps(x, _mm_set1_ps(kExpLowest)), _mm_set1_ps(kExpHighest));
   const __m128 round = _mm_set1_ps(kRoundToInt);
   const __m128 t = _mm_add_ps(_mm_mul_ps(x, _mm_set1_ps(kLog2E)), round);
@@ -1394,9 +1441,18 @@ inline __m128 ExpFloat4(__m128 x) {
   for (int i = 1; i < 6; ++i) p = _mm_add_ps(_mm_mul_ps(p, r), _mm_set1_ps(kExpPoly[i]));
   p = _mm_add_ps(_mm_add_ps(_mm_mul_ps(_mm_mul_ps(p, r), r), r), _mm_set1_ps(1.0f));
   const __m128 scale = _mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(exponent, _mm_set1_epi32(127)), 23));
-  return _mm_mul_ps(p, scale);
+  return _mm_and_ps(_mm_mul_ps(p, scale), in_range);
 }
 #endif
+
+template <typename T>
+T Exp(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    return ExpFloat(x);
+  } else {
+    return std::exp(x);
+  }
+}
 
 // out[k] = exp(in[k] - shift) for k < len.
 template <typename T>

@@ -6,6 +6,7 @@
 // for the attribute grids of Conv / ConvTranspose / MatMul, direct loop
 // implementations of the ONNX definitions written here in the test.
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -711,8 +712,27 @@ TEST(NnKernelsTest, SoftmaxFamilyAxisSemanticsChangeAtOpset13) {
   ExpectValues(RunOk({"LogSoftmax", {x}, {}, 1, 13})[0], {2, 3, 4}, kLogSoftmax13);
   ExpectValues(RunOk({"Hardmax", {x}, {{"axis", 0}}, 1, 11})[0], {2, 3, 4}, kHardmax11Axis0);
   ExpectValues(RunOk({"Hardmax", {x}, {{"axis", 1}}, 1, 13})[0], {2, 3, 4}, kHardmax13Axis1);
-  // Large inputs must not overflow.
+  // Large inputs must not overflow; masked (-inf, -1e9) entries get exactly 0.
   ExpectValues(RunOk({"Softmax", {Floats({1, 3}, {1000, 1000, 1000})}, {}, 1, 13})[0], {1, 3}, {1. / 3, 1. / 3, 1. / 3});
+  const float inf = std::numeric_limits<float>::infinity();
+  std::vector<Tensor> masked = RunOk({"Softmax", {Floats({1, 6}, {0, -inf, std::log(3.0f), -1e9f, 0, -100})}, {}, 1, 13});
+  ExpectValues(masked[0], {1, 6}, {0.2, 0, 0.6, 0, 0.2, 0});
+  // A row long enough for the vector path, spanning exp's whole useful range.
+  std::vector<float> wide;
+  for (int i = 0; i < 37; ++i) wide.push_back(-85.0f + 2.5f * static_cast<float>(i));
+  double denominator = 0;
+  for (float v : wide) denominator += std::exp(static_cast<double>(v) - 5.0);
+  std::vector<double> expected;
+  for (float v : wide) expected.push_back(std::exp(static_cast<double>(v) - 5.0) / denominator);
+  Tensor probabilities = RunOk({"Softmax", {Floats({1, 37}, wide)}, {}, 1, 13})[0];
+  ExpectValues(probabilities, {1, 37}, expected, 1e-5);
+  for (int64_t i = 0; i < 37; ++i) {  // relative accuracy holds for tiny (but normal) probabilities too
+    if (expected[static_cast<size_t>(i)] < 1e-37) continue;
+    EXPECT_NEAR(probabilities.GetAsDouble(i) / expected[static_cast<size_t>(i)], 1.0, 1e-5) << "element " << i;
+  }
+  std::vector<double> expected_log;
+  for (float v : wide) expected_log.push_back(static_cast<double>(v) - 5.0 - std::log(denominator));
+  ExpectValues(RunOk({"LogSoftmax", {Floats({1, 37}, wide)}, {}, 1, 13})[0], {1, 37}, expected_log, 1e-5);
   ExpectValues(RunOk({"Softmax", {Ramp({2, 3, 4}, 12, DType::kFloat64)}, {{"axis", 1}}, 1, 13})[0], {2, 3, 4},
                kSoftmax13Axis1, 1e-6);
 }

@@ -13,6 +13,8 @@
 //
 // Every op reads ctx.opset() where its interface changed between opsets 7
 // and the newest (attributes that became inputs, new attributes).
+#include "ir/tensor.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -28,7 +30,6 @@
 #include "absl/strings/str_join.h"
 #include "backend/cpu/kernel.h"
 #include "backend/cpu/kernels/kernel_utils.h"
-#include "ir/tensor.h"
 
 namespace gsopt::backend::cpu {
 namespace {
@@ -51,11 +52,16 @@ template <typename Fn>
 absl::Status DispatchByWidth(const KernelContext& ctx, DType dtype, Fn&& fn) {
   if (dtype == DType::kString) return fn.template operator()<std::string>();
   switch (ir::DTypeSize(dtype)) {
-    case 1: return fn.template operator()<uint8_t>();
-    case 2: return fn.template operator()<uint16_t>();
-    case 4: return fn.template operator()<uint32_t>();
-    case 8: return fn.template operator()<uint64_t>();
-    case 16: return fn.template operator()<Word128>();
+    case 1:
+      return fn.template operator()<uint8_t>();
+    case 2:
+      return fn.template operator()<uint16_t>();
+    case 4:
+      return fn.template operator()<uint32_t>();
+    case 8:
+      return fn.template operator()<uint64_t>();
+    case 16:
+      return fn.template operator()<Word128>();
     default:
       return absl::UnimplementedError(absl::StrCat("node ", ctx.node().Describe(), ": element type ",
                                                    ir::DTypeName(dtype), " is not supported by this kernel"));
@@ -97,8 +103,8 @@ int64_t Product(const std::vector<int64_t>& dims, size_t begin, size_t end) {
 // Copies the strided view (dims, element strides that may be 0 or negative,
 // starting at `offset`) of `src` into contiguous `dst`.
 template <typename W>
-void StridedCopy(const W* src, int64_t offset, const std::vector<int64_t>& dims,
-                 const std::vector<int64_t>& strides, W* dst) {
+void StridedCopy(const W* src, int64_t offset, const std::vector<int64_t>& dims, const std::vector<int64_t>& strides,
+                 W* dst) {
   std::vector<int64_t> d;
   std::vector<int64_t> s;
   for (size_t i = 0; i < dims.size(); ++i) {
@@ -294,9 +300,9 @@ absl::Status CheckIntegerInput(const KernelContext& ctx, const Tensor& t, absl::
 // An int list given as attribute `attr_name` before `first_input_opset` and
 // as input `input_index` from then on; nullopt when omitted.
 absl::StatusOr<std::optional<std::vector<int64_t>>> IntsFromAttributeOrInput(const KernelContext& ctx,
-                                                                            absl::string_view attr_name,
-                                                                            int input_index,
-                                                                            int64_t first_input_opset) {
+                                                                             absl::string_view attr_name,
+                                                                             int input_index,
+                                                                             int64_t first_input_opset) {
   if (ctx.opset() < first_input_opset) {
     if (ctx.node().FindAttribute(attr_name) == nullptr) return std::optional<std::vector<int64_t>>();
     return std::optional<std::vector<int64_t>>(ctx.node().GetInts(attr_name));
@@ -366,9 +372,7 @@ absl::Status ConstantKernel(KernelContext& ctx) {
         const auto& v = attr.get<std::vector<std::string>>();
         ctx.set_output(0, Tensor::FromStrings({static_cast<int64_t>(v.size())}, v));
       } else {
-        DType dtype = name == "value_floats" ? DType::kFloat32
-                      : name == "value_ints" ? DType::kInt64
-                                             : DType::kString;
+        DType dtype = name == "value_floats" ? DType::kFloat32 : name == "value_ints" ? DType::kInt64 : DType::kString;
         bool empty = (attr.is<std::vector<float>>() && attr.get<std::vector<float>>().empty()) ||
                      (attr.is<std::vector<int64_t>>() && attr.get<std::vector<int64_t>>().empty()) ||
                      (attr.is<std::vector<std::string>>() && attr.get<std::vector<std::string>>().empty());
@@ -436,7 +440,8 @@ absl::Status SetView(KernelContext& ctx, const Tensor& in, std::vector<int64_t> 
   std::string wanted = DimsString(dims);
   absl::StatusOr<Tensor> view = in.Reshaped(std::move(dims));
   if (!view.ok()) {
-    return ctx.Error(absl::StrCat("cannot view ", DimsString(in.dims()), " as ", wanted, ": ", view.status().message()));
+    return ctx.Error(
+        absl::StrCat("cannot view ", DimsString(in.dims()), " as ", wanted, ": ", view.status().message()));
   }
   ctx.set_output(0, *std::move(view));
   return absl::OkStatus();
@@ -454,8 +459,8 @@ absl::Status ReshapeKernel(KernelContext& ctx) {
   for (size_t i = 0; i < dims.size(); ++i) {
     if (dims[i] == 0 && !allow_zero) {
       if (static_cast<int64_t>(i) >= in.rank()) {
-        return ctx.Error(absl::StrCat("shape entry ", i, " is 0 (copy the input dim) but the input has rank ",
-                                      in.rank()));
+        return ctx.Error(
+            absl::StrCat("shape entry ", i, " is 0 (copy the input dim) but the input has rank ", in.rank()));
       }
       dims[i] = in.dim(static_cast<int64_t>(i));
     } else if (dims[i] == -1) {
@@ -487,8 +492,9 @@ absl::Status FlattenKernel(KernelContext& ctx) {
   int64_t axis = ctx.node().GetInt("axis", 1);
   if (axis < -rank || axis > rank) return ctx.Error(absl::StrCat("axis ", axis, " is out of range for rank ", rank));
   if (axis < 0) axis += rank;
-  return SetView(ctx, in, {Product(in.dims(), 0, static_cast<size_t>(axis)),
-                           Product(in.dims(), static_cast<size_t>(axis), in.dims().size())});
+  return SetView(ctx, in,
+                 {Product(in.dims(), 0, static_cast<size_t>(axis)),
+                  Product(in.dims(), static_cast<size_t>(axis), in.dims().size())});
 }
 
 absl::Status SqueezeKernel(KernelContext& ctx) {
@@ -579,8 +585,8 @@ absl::Status ConcatKernel(KernelContext& ctx) {
   out_dims[static_cast<size_t>(*axis)] = 0;
   for (const Tensor* t : inputs) {
     if (t->dtype() != first.dtype() || t->rank() != first.rank()) {
-      return ctx.Error(absl::StrCat("inputs ", t->type().ToString(), " and ", first.type().ToString(),
-                                    " cannot be concatenated"));
+      return ctx.Error(
+          absl::StrCat("inputs ", t->type().ToString(), " and ", first.type().ToString(), " cannot be concatenated"));
     }
     for (int64_t d = 0; d < first.rank(); ++d) {
       if (d != *axis && t->dim(d) != first.dim(d)) {
@@ -856,9 +862,9 @@ absl::Status GatherElementsKernel(KernelContext& ctx) {
 
 // Index tuples of GatherND / ScatterND resolved to flat slice offsets in data.
 struct NdIndexing {
-  int64_t slice_size = 1;               // elements per addressed slice
-  std::vector<int64_t> slice_offsets;   // one per index tuple (batch included)
-  std::vector<int64_t> out_dims;        // GatherND output == ScatterND updates dims
+  int64_t slice_size = 1;              // elements per addressed slice
+  std::vector<int64_t> slice_offsets;  // one per index tuple (batch included)
+  std::vector<int64_t> out_dims;       // GatherND output == ScatterND updates dims
 };
 
 absl::StatusOr<NdIndexing> ResolveNdIndices(const KernelContext& ctx, const Tensor& data, const Tensor& indices,
@@ -968,18 +974,26 @@ T Combine(T a, T b, Reduction r) {
   if constexpr (std::is_same_v<T, bool>) {
     switch (r) {
       case Reduction::kAdd:
-      case Reduction::kMax: return a || b;
+      case Reduction::kMax:
+        return a || b;
       case Reduction::kMul:
-      case Reduction::kMin: return a && b;
-      default: return b;
+      case Reduction::kMin:
+        return a && b;
+      default:
+        return b;
     }
   } else {
     switch (r) {
-      case Reduction::kAdd: return WrappingAdd<T>(a, b);
-      case Reduction::kMul: return WrappingMul<T>(a, b);
-      case Reduction::kMax: return std::max(a, b);
-      case Reduction::kMin: return std::min(a, b);
-      default: return b;
+      case Reduction::kAdd:
+        return WrappingAdd<T>(a, b);
+      case Reduction::kMul:
+        return WrappingMul<T>(a, b);
+      case Reduction::kMax:
+        return std::max(a, b);
+      case Reduction::kMin:
+        return std::min(a, b);
+      default:
+        return b;
     }
   }
 }
@@ -989,8 +1003,8 @@ T Combine(T a, T b, Reduction r) {
 absl::StatusOr<Tensor> ScatterBlocks(const KernelContext& ctx, const Tensor& data, const Tensor& updates,
                                      const std::vector<int64_t>& offsets, int64_t block, Reduction reduction) {
   if (updates.dtype() != data.dtype()) {
-    return ctx.Error(absl::StrCat("updates have type ", ir::DTypeName(updates.dtype()), ", data ",
-                                  ir::DTypeName(data.dtype())));
+    return ctx.Error(
+        absl::StrCat("updates have type ", ir::DTypeName(updates.dtype()), ", data ", ir::DTypeName(data.dtype())));
   }
   if (reduction == Reduction::kNone) {
     Tensor out = data;
@@ -998,7 +1012,8 @@ absl::StatusOr<Tensor> ScatterBlocks(const KernelContext& ctx, const Tensor& dat
       if (offsets.empty() || block == 0) return absl::OkStatus();
       W* dst = MutableElements<W>(out);
       const W* src = Elements<W>(updates);
-      for (size_t k = 0; k < offsets.size(); ++k) std::copy_n(src + static_cast<int64_t>(k) * block, block, dst + offsets[k]);
+      for (size_t k = 0; k < offsets.size(); ++k)
+        std::copy_n(src + static_cast<int64_t>(k) * block, block, dst + offsets[k]);
       return absl::OkStatus();
     });
     if (!s.ok()) return s;
@@ -1059,8 +1074,8 @@ absl::Status ScatterNDKernel(KernelContext& ctx) {
   absl::StatusOr<NdIndexing> nd = ResolveNdIndices(ctx, data, **indices, 0);
   if (!nd.ok()) return nd.status();
   if ((*updates)->dims() != nd->out_dims) {
-    return ctx.Error(absl::StrCat("updates have shape ", DimsString((*updates)->dims()), ", expected ",
-                                  DimsString(nd->out_dims)));
+    return ctx.Error(
+        absl::StrCat("updates have shape ", DimsString((*updates)->dims()), ", expected ", DimsString(nd->out_dims)));
   }
   absl::StatusOr<Tensor> out = ScatterBlocks(ctx, data, **updates, nd->slice_offsets, nd->slice_size, *reduction);
   if (!out.ok()) return out.status();
@@ -1154,9 +1169,10 @@ absl::Status RangeKernel(KernelContext& ctx) {
     absl::StatusOr<Tensor> out = NewTensor(ctx, dtype, {std::max<int64_t>(0, static_cast<int64_t>(count))});
     if (!out.ok()) return out.status();
     for (int64_t i = 0; i < out->num_elements(); ++i) {
-      double v = stash_double ? start + static_cast<double>(i) * delta
-                              : static_cast<double>(static_cast<float>(start) +
-                                                    static_cast<float>(i) * static_cast<float>(delta));
+      double v =
+          stash_double
+              ? start + static_cast<double>(i) * delta
+              : static_cast<double>(static_cast<float>(start) + static_cast<float>(i) * static_cast<float>(delta));
       out->SetFromDouble(i, v);
     }
     ctx.set_output(0, *std::move(out));
@@ -1295,9 +1311,9 @@ struct ResizeParams {
   bool exclude_outside = false;
   double extrapolation_value = 0.0;
   bool antialias = false;
-  std::vector<double> scales;       // per axis
+  std::vector<double> scales;  // per axis
   std::vector<int64_t> out_dims;
-  std::vector<double> roi;          // 2*rank (starts then ends); empty when unused
+  std::vector<double> roi;  // 2*rank (starts then ends); empty when unused
 };
 
 // For one axis: where output position x samples the input, as a list of
@@ -1351,8 +1367,8 @@ AxisTaps ComputeTaps(const ResizeParams& p, int64_t axis, int64_t in_dim, int64_
   // reference and onnxruntime), even where a coordinate mode would shift it
   // (tf_half_pixel_for_nn) — unless a crop box moves it.
   size_t rank = p.scales.size();
-  bool cropped = !p.roi.empty() && (p.roi[static_cast<size_t>(axis)] != 0.0 ||
-                                    p.roi[static_cast<size_t>(axis) + rank] != 1.0);
+  bool cropped =
+      !p.roi.empty() && (p.roi[static_cast<size_t>(axis)] != 0.0 || p.roi[static_cast<size_t>(axis) + rank] != 1.0);
   if (scale == 1.0 && in_dim == out_dim && !cropped) {
     taps.taps_per_output = 1;
     for (int64_t x = 0; x < out_dim; ++x) {
@@ -1408,8 +1424,8 @@ AxisTaps ComputeTaps(const ResizeParams& p, int64_t axis, int64_t in_dim, int64_
     double sum = 0;
     for (int64_t j = 0; j < count; ++j) {
       double d = (static_cast<double>(first + j) - t) * support_scale;
-      double v = p.mode == ResizeMode::kLinear ? std::clamp(1.0 - std::abs(d), 0.0, 1.0)
-                                               : CubicWeight(d, p.cubic_coeff_a);
+      double v =
+          p.mode == ResizeMode::kLinear ? std::clamp(1.0 - std::abs(d), 0.0, 1.0) : CubicWeight(d, p.cubic_coeff_a);
       int64_t src = base + first + j;
       if (p.exclude_outside && (src < 0 || src >= in_dim)) v = 0;
       w[static_cast<size_t>(j)] = v;
@@ -1432,14 +1448,30 @@ void StoreResampled(Tensor& out, int64_t i, double v) {
     double lo = 0;
     double hi = 0;
     switch (dtype) {
-      case DType::kInt8: lo = -128, hi = 127; break;
-      case DType::kUInt8: lo = 0, hi = 255; break;
-      case DType::kInt16: lo = -32768, hi = 32767; break;
-      case DType::kUInt16: lo = 0, hi = 65535; break;
-      case DType::kInt32: lo = -2147483648.0, hi = 2147483647.0; break;
-      case DType::kUInt32: lo = 0, hi = 4294967295.0; break;
-      case DType::kInt64: lo = -9.2233720368547758e18, hi = 9.2233720368547748e18; break;
-      default: lo = 0, hi = 1.8446744073709550e19; break;
+      case DType::kInt8:
+        lo = -128, hi = 127;
+        break;
+      case DType::kUInt8:
+        lo = 0, hi = 255;
+        break;
+      case DType::kInt16:
+        lo = -32768, hi = 32767;
+        break;
+      case DType::kUInt16:
+        lo = 0, hi = 65535;
+        break;
+      case DType::kInt32:
+        lo = -2147483648.0, hi = 2147483647.0;
+        break;
+      case DType::kUInt32:
+        lo = 0, hi = 4294967295.0;
+        break;
+      case DType::kInt64:
+        lo = -9.2233720368547758e18, hi = 9.2233720368547748e18;
+        break;
+      default:
+        lo = 0, hi = 1.8446744073709550e19;
+        break;
     }
     v = std::clamp(std::nearbyint(v), lo, hi);
   }
@@ -1622,8 +1654,9 @@ absl::Status ResizeKernel(KernelContext& ctx) {
     return RunResize(ctx, in, p);
   }
   p.coordinate_mode = node.GetString("coordinate_transformation_mode", "half_pixel");
-  static const char* const kModes[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric",
-                                       "tf_half_pixel_for_nn", "tf_crop_and_resize", "half_pixel_symmetric"};
+  static const char* const kModes[] = {"half_pixel",          "pytorch_half_pixel",   "align_corners",
+                                       "asymmetric",          "tf_half_pixel_for_nn", "tf_crop_and_resize",
+                                       "half_pixel_symmetric"};
   if (std::find(std::begin(kModes), std::end(kModes), p.coordinate_mode) == std::end(kModes)) {
     return ctx.Error(absl::StrCat("coordinate_transformation_mode '", p.coordinate_mode, "' is not supported"));
   }
@@ -2083,7 +2116,8 @@ absl::Status ReverseSequenceKernel(KernelContext& ctx) {
     for (int64_t b = 0; b < batch; ++b) {
       int64_t len = lens[static_cast<size_t>(b)];
       for (int64_t t = 0; t < len; ++t) {
-        std::copy_n(src + b * batch_stride + (len - 1 - t) * time_stride, inner, dst + b * batch_stride + t * time_stride);
+        std::copy_n(src + b * batch_stride + (len - 1 - t) * time_stride, inner,
+                    dst + b * batch_stride + t * time_stride);
       }
     }
     return absl::OkStatus();
@@ -2176,11 +2210,13 @@ void UniqueRows(const std::vector<T>& keys, int64_t count, int64_t row_size, boo
   std::vector<int64_t> group_order(group_first.size());
   std::iota(group_order.begin(), group_order.end(), 0);
   if (!sorted) {
-    std::sort(group_order.begin(), group_order.end(),
-              [&](int64_t a, int64_t b) { return group_first[static_cast<size_t>(a)] < group_first[static_cast<size_t>(b)]; });
+    std::sort(group_order.begin(), group_order.end(), [&](int64_t a, int64_t b) {
+      return group_first[static_cast<size_t>(a)] < group_first[static_cast<size_t>(b)];
+    });
   }
   std::vector<int64_t> position(group_first.size());
-  for (size_t p = 0; p < group_order.size(); ++p) position[static_cast<size_t>(group_order[p])] = static_cast<int64_t>(p);
+  for (size_t p = 0; p < group_order.size(); ++p)
+    position[static_cast<size_t>(group_order[p])] = static_cast<int64_t>(p);
   first_index->clear();
   counts->clear();
   for (int64_t g : group_order) {
