@@ -11,7 +11,8 @@ APT_PACKAGES=(
   libabsl-dev libz3-dev libgtest-dev libgmock-dev libbenchmark-dev
   llvm-14-tools libdnnl-dev ocl-icd-opencl-dev opencl-headers
 )
-PIP_PACKAGES=(numpy onnx onnxruntime)
+# Pinned so that conformance counts and reference outputs are reproducible.
+PIP_PACKAGES=(numpy==2.4.6 onnx==1.23.2 onnxruntime==1.31.1)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -24,7 +25,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if ! python3 -c "import numpy, onnx, onnxruntime" 2>/dev/null; then
+if ! python3 -c "
+import numpy, onnx, onnxruntime, sys
+sys.exit(0 if (numpy.__version__, onnx.__version__, onnxruntime.__version__) == ('2.4.6', '1.23.2', '1.31.1') else 1)" 2>/dev/null; then
   echo "[setup] installing Python packages: ${PIP_PACKAGES[*]}"
   python3 -m pip install -q "${PIP_PACKAGES[@]}"
 fi

@@ -10,8 +10,10 @@
 // covers every attribute combination (groups, dilations, asymmetric pads,
 // 1-D to 3-D) with one small, easily checked piece of index arithmetic.
 // f64 and integer types use a plain loop GEMM; f16 and bf16 are widened to
-// f32, computed, and narrowed back. Reductions accumulate in double so the
-// results do not depend on summation order tricks.
+// f32, computed, and narrowed back. Reductions accumulate in double, in a
+// fixed number of independent lanes so they vectorize yet give the same
+// result on every run. Pools and depthwise convs work a whole output row at
+// a time so their inner loops are simple strided sweeps.
 #include <dnnl.h>
 
 #include <algorithm>
@@ -19,10 +21,8 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <map>
-#include <numeric>
 #include <optional>
 #include <set>
 #include <string>
@@ -68,8 +68,6 @@ int64_t Product(const std::vector<int64_t>& dims, size_t begin = 0, size_t end =
   for (size_t i = begin; i < end; ++i) p *= dims[i];
   return p;
 }
-
-bool IsFloatLike(DType d) { return ir::IsFloatingPoint(d); }
 
 // Contents of a (small) parameter tensor of any numeric type, as T.
 template <typename T>
@@ -143,7 +141,7 @@ void Gemm<float>(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, fl
 // widening f16/bf16 inputs to f32. `body` receives the widened tensors.
 template <typename Body>
 absl::Status WithFloatTypes(const KernelContext& ctx, DType dtype, Body&& body) {
-  if (!IsFloatLike(dtype)) {
+  if (!ir::IsFloatingPoint(dtype)) {
     return ctx.Error(absl::StrCat("element type ", ir::DTypeName(dtype), " is not supported by this kernel"));
   }
   DType compute = dtype == DType::kFloat64 ? DType::kFloat64 : DType::kFloat32;
@@ -1039,7 +1037,7 @@ absl::Status BatchNormalizationKernel(KernelContext& ctx) {
   std::vector<std::vector<double>> params;
   for (int i = 1; i <= 4; ++i) {
     const Tensor& t = *ctx.input(i);
-    if (t.num_elements() != param_size || !IsFloatLike(t.dtype())) {
+    if (t.num_elements() != param_size || !ir::IsFloatingPoint(t.dtype())) {
       return ctx.Error(absl::StrCat(kParameterNames[i], " has shape [", absl::StrJoin(t.dims(), ","),
                                     "], expected ", param_size, " float values"));
     }
@@ -1131,7 +1129,7 @@ absl::Status InstanceNormalizationKernel(KernelContext& ctx) {
   const int64_t batch = x_in.dim(0), channels = x_in.dim(1);
   const int64_t spatial = Product(x_in.dims(), 2);
   for (int i = 1; i <= 2; ++i) {
-    if (ctx.input(i)->num_elements() != channels || !IsFloatLike(ctx.input(i)->dtype())) {
+    if (ctx.input(i)->num_elements() != channels || !ir::IsFloatingPoint(ctx.input(i)->dtype())) {
       return ctx.Error(absl::StrCat(i == 1 ? "scale" : "B", " has shape [", absl::StrJoin(ctx.input(i)->dims(), ","),
                                     "], expected [", channels, "]"));
     }
@@ -1168,7 +1166,7 @@ absl::StatusOr<std::vector<double>> ExpandOntoTrailing(const KernelContext& ctx,
                                                        absl::string_view what) {
   std::vector<int64_t> dims = t.dims();
   while (dims.size() > normalized_dims.size() && dims.front() == 1) dims.erase(dims.begin());
-  bool ok = dims.size() <= normalized_dims.size() && IsFloatLike(t.dtype());
+  bool ok = dims.size() <= normalized_dims.size() && ir::IsFloatingPoint(t.dtype());
   for (size_t i = 0; ok && i < dims.size(); ++i) {
     int64_t target = normalized_dims[normalized_dims.size() - dims.size() + i];
     ok = dims[i] == 1 || dims[i] == target;
@@ -1207,7 +1205,7 @@ void NormalizeRows(const T* x, int64_t rows, int64_t cols, double epsilon, const
 
 absl::StatusOr<DType> StashDType(const KernelContext& ctx) {
   std::optional<DType> stash = ir::DTypeFromOnnx(static_cast<int32_t>(ctx.node().GetInt("stash_type", 1)));
-  if (!stash.has_value() || !IsFloatLike(*stash)) {
+  if (!stash.has_value() || !ir::IsFloatingPoint(*stash)) {
     return ctx.Error(absl::StrCat("stash_type ", ctx.node().GetInt("stash_type", 1), " is not a float type"));
   }
   return *stash;
