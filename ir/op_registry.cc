@@ -72,6 +72,11 @@ const OpRegistry& OpRegistry::Global() {
     RegisterNnOps(*r);
     RegisterReductionOps(*r);
     RegisterQuantizationOps(*r);
+    RegisterAttentionOps(*r);
+    RegisterLossOps(*r);
+    RegisterVisionOps(*r);
+    RegisterSignalOps(*r);
+    RegisterRecurrentOps(*r);
     return r;
   }();
   return *registry;

@@ -79,6 +79,11 @@ void RegisterTensorOps(OpRegistry& registry);
 void RegisterNnOps(OpRegistry& registry);
 void RegisterReductionOps(OpRegistry& registry);
 void RegisterQuantizationOps(OpRegistry& registry);
+void RegisterAttentionOps(OpRegistry& registry);
+void RegisterLossOps(OpRegistry& registry);
+void RegisterVisionOps(OpRegistry& registry);
+void RegisterSignalOps(OpRegistry& registry);
+void RegisterRecurrentOps(OpRegistry& registry);
 
 // Runs shape inference over the graph in execution order, writing each
 // node's output types. Nodes of unknown ops keep whatever types their outputs

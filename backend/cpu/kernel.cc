@@ -27,6 +27,11 @@ const KernelRegistry& KernelRegistry::Global() {
     RegisterNnKernels(*r);
     RegisterReductionKernels(*r);
     RegisterQuantizationKernels(*r);
+    RegisterAttentionKernels(*r);
+    RegisterLossKernels(*r);
+    RegisterVisionKernels(*r);
+    RegisterSignalKernels(*r);
+    RegisterRecurrentKernels(*r);
     return r;
   }();
   return *registry;

@@ -67,6 +67,11 @@ void RegisterTensorKernels(KernelRegistry& registry);
 void RegisterNnKernels(KernelRegistry& registry);
 void RegisterReductionKernels(KernelRegistry& registry);
 void RegisterQuantizationKernels(KernelRegistry& registry);
+void RegisterAttentionKernels(KernelRegistry& registry);
+void RegisterLossKernels(KernelRegistry& registry);
+void RegisterVisionKernels(KernelRegistry& registry);
+void RegisterSignalKernels(KernelRegistry& registry);
+void RegisterRecurrentKernels(KernelRegistry& registry);
 
 }  // namespace gsopt::backend::cpu
 

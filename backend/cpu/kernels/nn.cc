@@ -96,6 +96,112 @@ absl::StatusOr<std::vector<int64_t>> SpatialInts(const KernelContext& ctx, absl:
 }
 
 // ---------------------------------------------------------------------------
+// Vectorizable row primitives
+
+// Sums with kLanes independent double accumulators: each lane adds its own
+// sequence, so the loop vectorizes without reassociating one accumulator
+// (no -ffast-math needed) and the result is the same on every run.
+constexpr int kLanes = 8;
+
+template <typename T, typename Term>
+double LaneSum(const T* v, int64_t count, Term term) {
+  double lanes[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= count; i += kLanes) {
+    for (int j = 0; j < kLanes; ++j) lanes[j] += term(static_cast<double>(v[i + j]));
+  }
+  double sum = 0;
+  for (; i < count; ++i) sum += term(static_cast<double>(v[i]));
+  for (int j = 0; j < kLanes; ++j) sum += lanes[j];
+  return sum;
+}
+
+// exp for float with about 2 ulp error: Cody-Waite reduction x = n ln2 + r,
+// Cephes' degree-6 polynomial for e^r, and 2^n assembled in the exponent
+// bits. Softmax over attention scores is exp-bound, so RowExp runs four
+// lanes at a time with SSE2 (GCC will not vectorize the float clamps itself
+// under the default -ftrapping-math); ExpFloat is the same math, one lane.
+constexpr float kExpLowest = -87.3f, kExpHighest = 88.3f;
+constexpr float kRoundToInt = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+constexpr float kLog2E = 1.44269504088896341f, kLn2High = 0.693359375f, kLn2Low = -2.12194440e-4f;
+constexpr float kExpPoly[] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f,
+                              4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
+
+inline float ExpFloat(float x) {
+  if (x < kExpLowest) return 0.0f;  // below the smallest normal result
+  x = x > kExpHighest ? kExpHighest : x;
+  const float t = x * kLog2E + kRoundToInt;
+  const float n = t - kRoundToInt;
+  const int32_t exponent = std::bit_cast<int32_t>(t) - std::bit_cast<int32_t>(kRoundToInt);
+  const float r = x - n * kLn2High - n * kLn2Low;
+  float p = kExpPoly[0];
+  for (int i = 1; i < 6; ++i) p = p * r + kExpPoly[i];
+  p = p * r * r + r + 1.0f;
+  return p * std::bit_cast<float>((exponent + 127) << 23);
+}
+
+#if defined(__SSE2__)
+inline __m128 ExpFloat4(__m128 x) {
+  const __m128 in_range = _mm_cmpge_ps(x, _mm_set1_ps(kExpLowest));  // lanes below give 0
+  x = _mm_min_ps(_mm_max_ps(x, _mm_set1_ps(kExpLowest)), _mm_set1_ps(kExpHighest));
+  const __m128 round = _mm_set1_ps(kRoundToInt);
+  const __m128 t = _mm_add_ps(_mm_mul_ps(x, _mm_set1_ps(kLog2E)), round);
+  const __m128 n = _mm_sub_ps(t, round);
+  const __m128i exponent = _mm_sub_epi32(_mm_castps_si128(t), _mm_castps_si128(round));
+  const __m128 r = _mm_sub_ps(_mm_sub_ps(x, _mm_mul_ps(n, _mm_set1_ps(kLn2High))), _mm_mul_ps(n, _mm_set1_ps(kLn2Low)));
+  __m128 p = _mm_set1_ps(kExpPoly[0]);
+  for (int i = 1; i < 6; ++i) p = _mm_add_ps(_mm_mul_ps(p, r), _mm_set1_ps(kExpPoly[i]));
+  p = _mm_add_ps(_mm_add_ps(_mm_mul_ps(_mm_mul_ps(p, r), r), r), _mm_set1_ps(1.0f));
+  const __m128 scale = _mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(exponent, _mm_set1_epi32(127)), 23));
+  return _mm_and_ps(_mm_mul_ps(p, scale), in_range);
+}
+#endif
+
+template <typename T>
+T Exp(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    return ExpFloat(x);
+  } else {
+    return std::exp(x);
+  }
+}
+
+// out[k] = exp(in[k] - shift) for k < len.
+template <typename T>
+void RowExp(const T* in, T shift, T* out, int64_t len) {
+  int64_t k = 0;
+  if constexpr (std::is_same_v<T, float>) {
+#if defined(__SSE2__)
+    const __m128 s = _mm_set1_ps(shift);
+    for (; k + 4 <= len; k += 4) _mm_storeu_ps(out + k, ExpFloat4(_mm_sub_ps(_mm_loadu_ps(in + k), s)));
+#endif
+    for (; k < len; ++k) out[k] = ExpFloat(in[k] - shift);
+  } else {
+    for (; k < len; ++k) out[k] = std::exp(in[k] - shift);
+  }
+}
+
+// The largest of len > 0 values (NaN-free inputs; a NaN may or may not win).
+template <typename T>
+T RowMax(const T* in, int64_t len) {
+  int64_t k = 0;
+  T best = in[0];
+  if constexpr (std::is_same_v<T, float>) {
+#if defined(__SSE2__)
+    if (len >= 4) {
+      __m128 lanes = _mm_loadu_ps(in);
+      for (k = 4; k + 4 <= len; k += 4) lanes = _mm_max_ps(lanes, _mm_loadu_ps(in + k));
+      alignas(16) float values[4];
+      _mm_store_ps(values, lanes);
+      for (float v : values) best = v > best ? v : best;
+    }
+#endif
+  }
+  for (; k < len; ++k) best = in[k] > best ? in[k] : best;
+  return best;
+}
+
+// ---------------------------------------------------------------------------
 // GEMM: C = alpha * op(A) * op(B) + beta * C, row-major with leading dims.
 
 template <typename T>
@@ -958,15 +1064,12 @@ absl::Status GlobalPoolKernel(KernelContext& ctx, PoolKind kind) {
     for (int64_t plane = 0; plane < planes; ++plane) {
       const T* v = in + plane * plane_size;
       if (kind == PoolKind::kMax) {
-        T best = plane_size > 0 ? v[0] : std::numeric_limits<T>::lowest();
-        for (int64_t i = 1; i < plane_size; ++i) best = v[i] > best ? v[i] : best;
-        out[plane] = best;
+        out[plane] = plane_size > 0 ? RowMax(v, plane_size) : std::numeric_limits<T>::lowest();
         continue;
       }
-      double sum = 0;
-      for (int64_t i = 0; i < plane_size; ++i) {
-        sum += kind == PoolKind::kAverage ? static_cast<double>(v[i]) : std::pow(std::abs(static_cast<double>(v[i])), p);
-      }
+      const double sum = kind == PoolKind::kAverage
+                             ? LaneSum(v, plane_size, [](double e) { return e; })
+                             : LaneSum(v, plane_size, [p](double e) { return std::pow(std::abs(e), p); });
       out[plane] = static_cast<T>(kind == PoolKind::kAverage ? sum / static_cast<double>(plane_size)
                                                              : std::pow(sum, 1.0 / p));
     }
@@ -984,24 +1087,6 @@ struct MeanAndVariance {
   double mean = 0;
   double variance = 0;  // population variance
 };
-
-// Sums with kLanes independent double accumulators: each lane adds its own
-// sequence, so the loop vectorizes without reassociating one accumulator
-// (no -ffast-math needed) and the result is the same on every run.
-constexpr int kLanes = 8;
-
-template <typename T, typename Term>
-double LaneSum(const T* v, int64_t count, Term term) {
-  double lanes[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= count; i += kLanes) {
-    for (int j = 0; j < kLanes; ++j) lanes[j] += term(static_cast<double>(v[i + j]));
-  }
-  double sum = 0;
-  for (; i < count; ++i) sum += term(static_cast<double>(v[i]));
-  for (int j = 0; j < kLanes; ++j) sum += lanes[j];
-  return sum;
-}
 
 // Mean and population variance of count contiguous values (two passes).
 template <typename T>
@@ -1401,91 +1486,6 @@ enum class SoftmaxKind { kSoftmax, kLogSoftmax, kHardmax };
 // Forward declaration; defined after Exp.
 template <typename T, int kFixedStride>
 void SoftmaxRow(const T* in, T* out, int64_t len, bool log_softmax, int64_t stride = 1);
-
-// exp for float with about 2 ulp error: Cody-Waite reduction x = n ln2 + r,
-// Cephes' degree-6 polynomial for e^r, and 2^n assembled in the exponent
-// bits. Softmax over attention scores is exp-bound, so RowExp runs four
-// lanes at a time with SSE2 (GCC will not vectorize the float clamps itself
-// under the default -ftrapping-math); ExpFloat is the same math, one lane.
-constexpr float kExpLowest = -87.3f, kExpHighest = 88.3f;
-constexpr float kRoundToInt = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
-constexpr float kLog2E = 1.44269504088896341f, kLn2High = 0.693359375f, kLn2Low = -2.12194440e-4f;
-constexpr float kExpPoly[] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f,
-                              4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
-
-inline float ExpFloat(float x) {
-  if (x < kExpLowest) return 0.0f;  // below the smallest normal result
-  x = x > kExpHighest ? kExpHighest : x;
-  const float t = x * kLog2E + kRoundToInt;
-  const float n = t - kRoundToInt;
-  const int32_t exponent = std::bit_cast<int32_t>(t) - std::bit_cast<int32_t>(kRoundToInt);
-  const float r = x - n * kLn2High - n * kLn2Low;
-  float p = kExpPoly[0];
-  for (int i = 1; i < 6; ++i) p = p * r + kExpPoly[i];
-  p = p * r * r + r + 1.0f;
-  return p * std::bit_cast<float>((exponent + 127) << 23);
-}
-
-#if defined(__SSE2__)
-inline __m128 ExpFloat4(__m128 x) {
-  const __m128 in_range = _mm_cmpge_ps(x, _mm_set1_ps(kExpLowest));  // lanes below give 0
-  x = _mm_min_ps(_mm_max_ps(x, _mm_set1_ps(kExpLowest)), _mm_set1_ps(kExpHighest));
-  const __m128 round = _mm_set1_ps(kRoundToInt);
-  const __m128 t = _mm_add_ps(_mm_mul_ps(x, _mm_set1_ps(kLog2E)), round);
-  const __m128 n = _mm_sub_ps(t, round);
-  const __m128i exponent = _mm_sub_epi32(_mm_castps_si128(t), _mm_castps_si128(round));
-  const __m128 r = _mm_sub_ps(_mm_sub_ps(x, _mm_mul_ps(n, _mm_set1_ps(kLn2High))), _mm_mul_ps(n, _mm_set1_ps(kLn2Low)));
-  __m128 p = _mm_set1_ps(kExpPoly[0]);
-  for (int i = 1; i < 6; ++i) p = _mm_add_ps(_mm_mul_ps(p, r), _mm_set1_ps(kExpPoly[i]));
-  p = _mm_add_ps(_mm_add_ps(_mm_mul_ps(_mm_mul_ps(p, r), r), r), _mm_set1_ps(1.0f));
-  const __m128 scale = _mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(exponent, _mm_set1_epi32(127)), 23));
-  return _mm_and_ps(_mm_mul_ps(p, scale), in_range);
-}
-#endif
-
-template <typename T>
-T Exp(T x) {
-  if constexpr (std::is_same_v<T, float>) {
-    return ExpFloat(x);
-  } else {
-    return std::exp(x);
-  }
-}
-
-// out[k] = exp(in[k] - shift) for k < len.
-template <typename T>
-void RowExp(const T* in, T shift, T* out, int64_t len) {
-  int64_t k = 0;
-  if constexpr (std::is_same_v<T, float>) {
-#if defined(__SSE2__)
-    const __m128 s = _mm_set1_ps(shift);
-    for (; k + 4 <= len; k += 4) _mm_storeu_ps(out + k, ExpFloat4(_mm_sub_ps(_mm_loadu_ps(in + k), s)));
-#endif
-    for (; k < len; ++k) out[k] = ExpFloat(in[k] - shift);
-  } else {
-    for (; k < len; ++k) out[k] = std::exp(in[k] - shift);
-  }
-}
-
-// The largest of len > 0 values (NaN-free inputs; a NaN may or may not win).
-template <typename T>
-T RowMax(const T* in, int64_t len) {
-  int64_t k = 0;
-  T best = in[0];
-  if constexpr (std::is_same_v<T, float>) {
-#if defined(__SSE2__)
-    if (len >= 4) {
-      __m128 lanes = _mm_loadu_ps(in);
-      for (k = 4; k + 4 <= len; k += 4) lanes = _mm_max_ps(lanes, _mm_loadu_ps(in + k));
-      alignas(16) float values[4];
-      _mm_store_ps(values, lanes);
-      for (float v : values) best = v > best ? v : best;
-    }
-#endif
-  }
-  for (; k < len; ++k) best = in[k] > best ? in[k] : best;
-  return best;
-}
 
 // Softmax (or log-softmax) of len values `stride` apart. kFixedStride = 1
 // makes the contiguous case's stride a compile-time constant so the loops

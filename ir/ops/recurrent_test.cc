@@ -1,0 +1,12 @@
+// Shape-inference tests for the recurrent ops (to be written with the ops).
+#include "ir/op_registry.h"
+
+#include "gtest/gtest.h"
+
+namespace gsopt::ir {
+namespace {
+
+TEST(RecurrentShapeInferenceTest, RegistryLoads) { EXPECT_FALSE(OpRegistry::Global().AllSchemas().empty()); }
+
+}  // namespace
+}  // namespace gsopt::ir

@@ -1,0 +1,12 @@
+// Shape-inference tests for the signal ops (to be written with the ops).
+#include "ir/op_registry.h"
+
+#include "gtest/gtest.h"
+
+namespace gsopt::ir {
+namespace {
+
+TEST(SignalShapeInferenceTest, RegistryLoads) { EXPECT_FALSE(OpRegistry::Global().AllSchemas().empty()); }
+
+}  // namespace
+}  // namespace gsopt::ir
