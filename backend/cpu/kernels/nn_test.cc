@@ -496,6 +496,9 @@ TEST(NnKernelsTest, ConvMatchesOnnxRuntimeLiteral) {
 }
 
 TEST(NnKernelsTest, ConvErrorsNameTheNode) {
+  absl::Status unsupported = RunKernelOnly({"Conv", {Ramp({1, 1, 2, 2, 2, 2}, 0), Ramp({1, 1, 1, 1, 1, 1}, 0)}});
+  EXPECT_EQ(unsupported.code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(unsupported.message(), HasSubstr("node 'n' (Conv): 4 spatial dims"));
   absl::Status s = RunKernelOnly({"Conv", {Ramp({1, 3, 5, 5}, 0), Ramp({4, 2, 3, 3}, 0)}});
   EXPECT_THAT(s.message(), HasSubstr("node 'n' (Conv): input has 3 channels"));
   s = RunKernelOnly({"Conv", {Ramp({1, 3, 5, 5}, 0), Ramp({4, 3, 3}, 0)}});
@@ -650,6 +653,16 @@ TEST(NnKernelsTest, BatchNormalizationInferenceAcrossOpsets) {
   std::vector<Tensor> y = RunOk({"BatchNormalization", half, {{"epsilon", 1e-3f}}, 1, 15});
   EXPECT_EQ(y[0].dtype(), DType::kFloat16);
   ExpectValues(y[0], {2, 3, 2, 2}, kBatchNormInference, 3e-3);
+}
+
+TEST(NnKernelsTest, BatchNormalizationOpset7PerActivation) {
+  // spatial = 0: statistics per (C, D) position. var + eps = 1, so y = scale * (x - mean) + B.
+  Tensor x = Floats({1, 2, 2}, {1, 2, 3, 4});
+  std::vector<Tensor> y = RunOk({"BatchNormalization",
+                                 {x, Floats({2, 2}, {1, 2, 3, 4}), Floats({2, 2}, {0, 0, 1, 1}),
+                                  Floats({2, 2}, {0, 1, 1, 0}), Floats({2, 2}, {0.75f, 0.75f, 0.75f, 0.75f})},
+                                 {{"epsilon", 0.25f}, {"spatial", 0}}, 1, 7});
+  ExpectValues(y[0], {1, 2, 2}, {1, 2, 7, 17});
 }
 
 TEST(NnKernelsTest, BatchNormalizationTrainingMode) {
