@@ -153,17 +153,10 @@ struct WindowAttributes {
   bool ceil_mode = false;
 };
 
-// Reads an ints attribute that must have `count` entries (or be absent, giving `fill`).
 absl::StatusOr<std::vector<int64_t>> ReadSpatialInts(const InferenceContext& ctx, absl::string_view name,
                                                      size_t count, int64_t fill, int64_t minimum) {
-  std::vector<int64_t> values = ctx.node().GetInts(name);
-  if (values.empty()) return std::vector<int64_t>(count, fill);
-  if (values.size() != count) {
-    return ctx.Error(absl::StrCat(name, " has ", values.size(), " values, expected ", count));
-  }
-  for (int64_t v : values) {
-    if (v < minimum) return ctx.Error(absl::StrCat(name, " has value ", v, ", expected >= ", minimum));
-  }
+  absl::StatusOr<std::vector<int64_t>> values = SpatialIntsAttribute(ctx.node(), name, count, fill, minimum);
+  if (!values.ok()) return ctx.Error(values.status().message());
   return values;
 }
 

@@ -55,6 +55,19 @@ std::optional<std::vector<int64_t>> ConstantInt64s(const InferenceContext& ctx, 
   return out;
 }
 
+absl::StatusOr<std::vector<int64_t>> SpatialIntsAttribute(const Node& node, absl::string_view name, size_t count,
+                                                          int64_t fill, int64_t minimum) {
+  std::vector<int64_t> values = node.GetInts(name);
+  if (values.empty()) return std::vector<int64_t>(count, fill);
+  if (values.size() != count) {
+    return absl::InvalidArgumentError(absl::StrCat(name, " has ", values.size(), " values, expected ", count));
+  }
+  for (int64_t v : values) {
+    if (v < minimum) return absl::InvalidArgumentError(absl::StrCat(name, " has value ", v, ", expected >= ", minimum));
+  }
+  return values;
+}
+
 void RegisterUnaryLike(OpRegistry& registry, std::string name, int min_inputs, int max_inputs,
                        std::string domain) {
   registry.Register(OpSchema{std::move(domain), std::move(name), min_inputs, max_inputs, 1, 1,

@@ -23,6 +23,13 @@ absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank);
 // The contents of input `i` as int64s when it is a constant integer tensor.
 std::optional<std::vector<int64_t>> ConstantInt64s(const InferenceContext& ctx, int i);
 
+// An ints attribute (strides, dilations, pads, ...) that is either absent,
+// giving `count` copies of `fill`, or has exactly `count` entries, each at
+// least `minimum`. Shared by shape inference and the kernels; its errors do
+// not name the node, so callers wrap them with their context's Error().
+absl::StatusOr<std::vector<int64_t>> SpatialIntsAttribute(const Node& node, absl::string_view name, size_t count,
+                                                          int64_t fill, int64_t minimum);
+
 // The dtype of the first input, copied to output 0 with `shape`.
 inline TensorType SameDType(const InferenceContext& ctx, Shape shape) {
   return TensorType{ctx.input_type(0).dtype, std::move(shape)};

@@ -19,6 +19,7 @@ int ConvertCommand(const std::vector<std::string>& args) {
   }
   absl::StatusOr<LoadOptions> load_options = LoadOptionsFromArgs(parsed);
   if (!load_options.ok()) return ReportError("convert", load_options.status());
+  load_options->strict_shapes = false;
   absl::StatusOr<ir::Graph> graph = LoadModel(parsed.positional()[0], *load_options);
   if (!graph.ok()) return ReportError("convert", graph.status());
   if (absl::Status s = SaveModel(*graph, *out, parsed.positional()[0]); !s.ok()) return ReportError("convert", s);

@@ -35,6 +35,7 @@ absl::StatusOr<ir::Graph> LoadModel(const std::string& path, const LoadOptions& 
   }
   frontends::onnx::ImportOptions import_options;
   import_options.input_shapes = options.input_shapes;
+  import_options.strict_shapes = options.strict_shapes;
   return frontends::onnx::ImportModelFile(path, import_options);
 }
 

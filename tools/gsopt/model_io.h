@@ -16,6 +16,10 @@ namespace gsopt::cli {
 
 struct LoadOptions {
   std::map<std::string, std::vector<int64_t>> input_shapes;  // --input-shape name=1,128
+  // Reject nodes whose input shapes certainly do not fit. `convert` turns this
+  // off: a format conversion carries a model as it is, even one that only
+  // runs after some runtime's fusions have rewritten it.
+  bool strict_shapes = true;
 };
 
 // Reads the --input-shape options of a parsed command line.

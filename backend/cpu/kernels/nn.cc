@@ -36,6 +36,7 @@
 #include "absl/strings/str_join.h"
 #include "backend/cpu/kernel.h"
 #include "backend/cpu/kernels/kernel_utils.h"
+#include "ir/ops/shape_helpers.h"
 #include "ir/check.h"
 
 namespace gsopt::backend::cpu {
@@ -81,17 +82,10 @@ std::vector<T> ValuesAs(const Tensor& t) {
   return out;
 }
 
-// Reads an ints attribute that must have `count` entries, or is absent (giving `fill`).
 absl::StatusOr<std::vector<int64_t>> SpatialInts(const KernelContext& ctx, absl::string_view name, size_t count,
                                                  int64_t fill, int64_t minimum) {
-  std::vector<int64_t> values = ctx.node().GetInts(name);
-  if (values.empty()) return std::vector<int64_t>(count, fill);
-  if (values.size() != count) {
-    return ctx.Error(absl::StrCat(name, " has ", values.size(), " values, expected ", count));
-  }
-  for (int64_t v : values) {
-    if (v < minimum) return ctx.Error(absl::StrCat(name, " has value ", v, ", expected >= ", minimum));
-  }
+  absl::StatusOr<std::vector<int64_t>> values = ir::SpatialIntsAttribute(ctx.node(), name, count, fill, minimum);
+  if (!values.ok()) return ctx.Error(values.status().message());
   return values;
 }
 
