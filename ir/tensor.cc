@@ -43,7 +43,7 @@ Tensor::Buffer::Buffer(int64_t n) : size(n) {
 Tensor::Buffer::~Buffer() { ::operator delete(data, kAlignment); }
 
 absl::StatusOr<Tensor> Tensor::Create(DType dtype, std::vector<int64_t> dims) {
-  if (dtype == DType::kUndefined || DTypeBits(dtype) == 0 && dtype != DType::kString) {
+  if (dtype == DType::kUndefined || (DTypeBits(dtype) == 0 && dtype != DType::kString)) {
     return absl::InvalidArgumentError(absl::StrCat("cannot create a tensor of type ", DTypeName(dtype)));
   }
   absl::StatusOr<int64_t> n = CheckedElementCount(dims);

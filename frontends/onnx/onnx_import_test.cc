@@ -586,7 +586,9 @@ TEST_F(BadModelTest, ExternalDataEscapingOrShort) {
   ModelProto fits = with_external("w.bin", "0");
   fits.mutable_graph()->mutable_initializer(0)->set_dims(0, 2);
   std::string path = dir_.Write("fits.onnx", fits.SerializeAsString());
-  absl::StatusOr<ir::Graph> graph = ImportModelFile(path);
+  ImportOptions carry_as_is;  // the shrunken weight no longer fits the Add; only the data matters here
+  carry_as_is.strict_shapes = false;
+  absl::StatusOr<ir::Graph> graph = ImportModelFile(path, carry_as_is);
   EXPECT_TRUE(graph.ok()) << graph.status();
 }
 

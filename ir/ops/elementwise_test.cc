@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gmock/gmock.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "ir/graph.h"
 #include "ir/op_registry.h"
@@ -26,9 +27,9 @@ class ElementwiseShapeInferenceTest : public ::testing::Test {
   void SetOpset(int64_t opset) { graph_.mutable_metadata().opset_imports = {{"", opset}, {"com.microsoft", 1}}; }
 
   ValueId Input(DType dtype, Shape shape) {
-    return graph_.AddInput("in" + std::to_string(graph_.num_values()), TensorType{dtype, std::move(shape)});
+    return graph_.AddInput(absl::StrCat("in", graph_.num_values()), TensorType{dtype, std::move(shape)});
   }
-  ValueId Constant(Tensor t) { return graph_.AddInitializer("c" + std::to_string(graph_.num_values()), std::move(t)); }
+  ValueId Constant(Tensor t) { return graph_.AddInitializer(absl::StrCat("c", graph_.num_values()), std::move(t)); }
 
   // Adds the node and infers shapes; returns the status of inference.
   absl::Status Infer(const std::string& op, std::vector<ValueId> inputs, AttributeMap attributes = {},

@@ -1,12 +1,140 @@
-// Shape-inference tests for the signal ops (to be written with the ops).
-#include "ir/op_registry.h"
+// Shape-inference tests for the signal ops: DFT at opsets 17 (axis
+// attribute) and 20 (axis input), one-sided and inverse one-sided lengths,
+// dft_length from constants, STFT frame counts, and the generators' output
+// lengths and dtypes. Expected shapes follow the ONNX operator specs.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ir/graph.h"
+#include "ir/op_registry.h"
 
 namespace gsopt::ir {
 namespace {
 
-TEST(SignalShapeInferenceTest, RegistryLoads) { EXPECT_FALSE(OpRegistry::Global().AllSchemas().empty()); }
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// "f32[1,N,?]" -> TensorType; "f32[*]" is unknown rank, "f32[]" a scalar.
+TensorType ParseType(absl::string_view text) {
+  size_t bracket = text.find('[');
+  TensorType type;
+  type.dtype = *DTypeFromName(text.substr(0, bracket));
+  absl::string_view dims = text.substr(bracket + 1, text.size() - bracket - 2);
+  if (dims == "*") return type;
+  std::vector<Dim> out;
+  if (!dims.empty()) {
+    for (absl::string_view d : absl::StrSplit(dims, ',')) {
+      int64_t value;
+      if (d == "?") {
+        out.push_back(Dim());
+      } else if (absl::SimpleAtoi(d, &value)) {
+        out.push_back(Dim(value));
+      } else {
+        out.push_back(Dim::Symbol(std::string(d)));
+      }
+    }
+  }
+  type.shape = Shape(std::move(out));
+  return type;
+}
+
+struct InferCase {
+  std::string op;
+  std::vector<std::string> inputs;  // types; "" is an omitted optional input
+  AttributeMap attributes;
+  int num_outputs = 1;
+  int64_t opset = 17;
+  std::map<int, Tensor> constants;  // inputs that are initializers (their type is the tensor's)
+};
+
+// Output types as text, or the inference error.
+absl::StatusOr<std::vector<std::string>> Infer(const InferCase& c) {
+  Graph graph;
+  graph.mutable_metadata().opset_imports = {{"", c.opset}};
+  std::vector<ValueId> inputs;
+  for (size_t i = 0; i < c.inputs.size(); ++i) {
+    auto constant = c.constants.find(static_cast<int>(i));
+    if (constant != c.constants.end()) {
+      inputs.push_back(graph.AddInitializer("in" + std::to_string(i), constant->second));
+    } else if (c.inputs[i].empty()) {
+      inputs.push_back(kNoValue);
+    } else {
+      inputs.push_back(graph.AddInput("in" + std::to_string(i), ParseType(c.inputs[i])));
+    }
+  }
+  std::vector<std::string> output_names;
+  for (int i = 0; i < c.num_outputs; ++i) output_names.push_back("out" + std::to_string(i));
+  NodeId node = graph.AddNode(c.op, inputs, output_names, c.attributes, "n");
+  absl::Status status = InferShapes(graph);
+  if (!status.ok()) return status;
+  std::vector<std::string> types;
+  for (ValueId out : graph.node(node).outputs) types.push_back(graph.value(out).type.ToString());
+  return types;
+}
+
+std::vector<std::string> InferOk(const InferCase& c) {
+  absl::StatusOr<std::vector<std::string>> types = Infer(c);
+  EXPECT_TRUE(types.ok()) << types.status();
+  return types.ok() ? *types : std::vector<std::string>{};
+}
+
+std::string InferError(const InferCase& c) {
+  absl::StatusOr<std::vector<std::string>> types = Infer(c);
+  EXPECT_FALSE(types.ok()) << "inferred " << (types.ok() && !types->empty() ? (*types)[0] : "");
+  return types.ok() ? "" : std::string(types.status().message());
+}
+
+Tensor I64(int64_t value) { return Tensor::Scalar<int64_t>(value); }
+
+TEST(SignalShapeInferenceTest, DftOpset17AxisAttribute) {
+  EXPECT_THAT(InferOk({"DFT", {"f32[B,10,3,1]"}, {{"axis", 1}}}), ElementsAre("f32[B,10,3,2]"));
+  EXPECT_THAT(InferOk({"DFT", {"f32[B,10,3,1]"}, {{"axis", 2}, {"onesided", 1}}}), ElementsAre("f32[B,10,2,2]"));
+  EXPECT_THAT(InferOk({"DFT", {"f32[B,10,3,1]", "i64[]"}, {{"axis", 1}}, 1, 17, {{1, I64(16)}}}),
+              ElementsAre("f32[B,16,3,2]"));
+}
+
+TEST(SignalShapeInferenceTest, DftOpset20AxisInput) {
+  EXPECT_THAT(InferOk({"DFT", {"f32[2,10,3,2]"}, {}, 1, 20}), ElementsAre("f32[2,10,3,2]"));
+  EXPECT_THAT(InferOk({"DFT", {"f32[2,10,3,2]", "", "i64[]"}, {{"onesided", 1}}, 1, 20, {{2, I64(1)}}}),
+              ElementsAre("f32[2,6,3,2]"));
+  // irfft: 6 bins become 2 * (6 - 1) real samples.
+  EXPECT_THAT(InferOk({"DFT", {"f32[2,6,2]"}, {{"inverse", 1}, {"onesided", 1}}, 1, 20}), ElementsAre("f32[2,10,1]"));
+  // An axis known only at run time leaves every transformed-axis candidate unknown.
+  EXPECT_THAT(InferOk({"DFT", {"f32[2,10,3,2]", "", "i64[]"}, {}, 1, 20}), ElementsAre("f32[?,?,?,2]"));
+  // A non-constant dft_length leaves the axis dim unknown.
+  EXPECT_THAT(InferOk({"DFT", {"f64[2,10,1]", "i64[]"}, {}, 1, 20}), ElementsAre("f64[2,?,2]"));
+}
+
+TEST(SignalShapeInferenceTest, DftErrors) {
+  EXPECT_THAT(InferError({"DFT", {"f32[2,10,3]"}, {}, 1, 20}), HasSubstr("node 'n' (DFT): last dim is 3"));
+  EXPECT_THAT(InferError({"DFT", {"f32[2,10,1]"}, {{"axis", 2}}}), HasSubstr("axis 2 is out of range"));
+}
+
+TEST(SignalShapeInferenceTest, StftFrames) {
+  EXPECT_THAT(InferOk({"STFT", {"f32[B,100,1]", "i64[]", "f32[16]"}, {}, 1, 17, {{1, I64(8)}}}),
+              ElementsAre("f32[B,11,9,2]"));
+  EXPECT_THAT(InferOk({"STFT", {"f32[1,100,2]", "i64[]", "", "i64[]"}, {{"onesided", 0}}, 1, 17, {{1, I64(10)}, {3, I64(20)}}}),
+              ElementsAre("f32[1,9,20,2]"));
+  EXPECT_THAT(InferOk({"STFT", {"f32[1,100,1]", "i64[]", "f32[16]"}}), ElementsAre("f32[1,?,9,2]"));
+  EXPECT_THAT(InferError({"STFT", {"f32[1,100,1]", "i64[]"}}), HasSubstr("window and frame_length"));
+}
+
+TEST(SignalShapeInferenceTest, WindowsAndMelWeightMatrix) {
+  EXPECT_THAT(InferOk({"HannWindow", {"i64[]"}, {}, 1, 17, {{0, I64(10)}}}), ElementsAre("f32[10]"));
+  EXPECT_THAT(InferOk({"HammingWindow", {"i32[]"}, {{"output_datatype", 11}}}), ElementsAre("f64[?]"));
+  EXPECT_THAT(InferOk({"BlackmanWindow", {"i64[]"}, {{"output_datatype", 10}}, 1, 17, {{0, I64(4)}}}),
+              ElementsAre("f16[4]"));
+  EXPECT_THAT(InferError({"HannWindow", {"i64[]"}, {{"output_datatype", 8}}}), HasSubstr("output_datatype 8"));
+  EXPECT_THAT(InferOk({"MelWeightMatrix", {"i64[]", "i64[]", "i64[]", "f32[]", "f32[]"}, {}, 1, 17,
+                       {{0, I64(8)}, {1, I64(512)}}}),
+              ElementsAre("f32[257,8]"));
+}
 
 }  // namespace
 }  // namespace gsopt::ir

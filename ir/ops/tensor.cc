@@ -1292,6 +1292,22 @@ absl::Status InferCumSum(InferenceContext& ctx) {
   return InferSameAsInput(ctx);
 }
 
+// BitCast (opset 26): same shape, the dtype named by `to`, of equal bit width.
+absl::Status InferBitCast(InferenceContext& ctx) {
+  const TensorType& in = ctx.input_type(0);
+  int64_t code = ctx.node().GetInt("to", 0);
+  std::optional<DType> to = DTypeFromOnnx(static_cast<int32_t>(code));
+  if (!to.has_value() || *to == DType::kUndefined || *to == DType::kString) {
+    return ctx.Error(absl::StrCat("attribute 'to' (", code, ") is not a non-string data type"));
+  }
+  if (in.dtype == DType::kString || (in.dtype != DType::kUndefined && DTypeBits(in.dtype) != DTypeBits(*to))) {
+    return ctx.Error(absl::StrCat("cannot bitcast ", DTypeName(in.dtype), " to ", DTypeName(*to),
+                                  ": the bit widths differ"));
+  }
+  ctx.set_output_type(0, TensorType{*to, in.shape});
+  return absl::OkStatus();
+}
+
 absl::Status InferTrilu(InferenceContext& ctx) {
   const Shape& in = ctx.input_type(0).shape;
   if (in.rank_known() && in.rank() < 2) return ctx.Error(absl::StrCat("input must have rank >= 2, has ", in.rank()));
@@ -1334,6 +1350,8 @@ void RegisterTensorOps(OpRegistry& registry) {
   add("OneHot", 3, 3, 1, 1, InferOneHot);
   add("Trilu", 1, 2, 1, 1, InferTrilu);
   add("CumSum", 2, 2, 1, 1, InferCumSum);
+  add("CumProd", 2, 2, 1, 1, InferCumSum);
+  add("BitCast", 1, 1, 1, 1, InferBitCast);
   add("TopK", 1, 2, 2, 2, InferTopK);
   add("NonZero", 1, 1, 1, 1, InferNonZero);
   add("EyeLike", 1, 1, 1, 1, InferEyeLike);

@@ -409,5 +409,15 @@ TEST(TensorShapeInferenceTest, SchemasRejectWrongInputCounts) {
   EXPECT_THAT(Infer({"TopK", {In(DType::kFloat32, {2})}, {}, 1}), HasSubstr("outputs, expected 2 to 2"));
 }
 
+
+TEST(TensorShapeInferenceTest, CumProdAndBitCast) {
+  EXPECT_EQ(Infer({"CumProd", {In(DType::kInt64, {Dim::Symbol("N"), 3}), Const(Tensor::Scalar<int32_t>(1))}, {}, 1, 26}),
+            "i64[N,3]");
+  EXPECT_EQ(Infer({"BitCast", {In(DType::kFloat32, {2, Dim()})}, {{"to", int64_t{6}}}, 1, 26}), "i32[2,?]");
+  EXPECT_EQ(Infer({"BitCast", {In(DType::kFloat16, {4})}, {{"to", int64_t{16}}}, 1, 26}), "bf16[4]");
+  EXPECT_THAT(Infer({"BitCast", {In(DType::kFloat32, {4})}, {{"to", int64_t{11}}}, 1, 26}), HasSubstr("bit widths differ"));
+  EXPECT_THAT(Infer({"BitCast", {In(DType::kFloat32, {4})}, {{"to", int64_t{8}}}, 1, 26}), HasSubstr("non-string"));
+}
+
 }  // namespace
 }  // namespace gsopt::ir

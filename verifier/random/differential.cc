@@ -31,8 +31,9 @@ TensorDiff CompareTensors(const std::string& name, const ir::Tensor& actual, con
     if (!diff.matches) diff.problem = "string contents differ";
     return diff;
   }
-  if (ir::DTypeSize(actual.dtype()) == 0 || static_cast<int>(actual.dtype()) >= 14 &&
-                                                 actual.dtype() != ir::DType::kBFloat16) {
+  bool numeric = ir::IsFloatingPoint(actual.dtype()) || ir::IsInteger(actual.dtype()) ||
+                 actual.dtype() == ir::DType::kBool;
+  if (!numeric) {
     diff.matches = actual.BitwiseEquals(expected);  // packed, complex, float8: exact bits
     if (!diff.matches) diff.problem = "contents differ";
     return diff;

@@ -1,7 +1,7 @@
 // CPU kernels for the elementwise op family: unary math and activations,
 // numpy-broadcasting binary and variadic ops, comparisons and logic, Where,
-// Cast/CastLike, Identity, Dropout (inference) and the com.microsoft Gelu
-// variants.
+// Cast/CastLike (float8 through the shared codecs of minifloat.h), Identity,
+// Dropout (inference) and the com.microsoft Gelu variants.
 //
 // Broadcasting goes through one BroadcastPlan: the output's axes are merged
 // wherever every input is either fully present or fully broadcast, leaving a
@@ -33,6 +33,7 @@
 #include "absl/strings/str_cat.h"
 #include "backend/cpu/kernel.h"
 #include "backend/cpu/kernels/kernel_utils.h"
+#include "backend/cpu/kernels/minifloat.h"
 #include "ir/check.h"
 
 namespace gsopt::backend::cpu {
@@ -1185,10 +1186,46 @@ StorageOf<To> StringToElement(const std::string& text) {
   return CastElement<double, To>(v);
 }
 
-// Casts `in` to `to`; ctx (may be null) names the node in errors.
-absl::StatusOr<Tensor> CastTensor(const KernelContext* ctx, const Tensor& in, DType to) {
+absl::StatusOr<Tensor> CastTensor(const KernelContext* ctx, const Tensor& in, DType to, bool saturate = true);
+
+// Casts to or from a float8 type through f32, as the ONNX reference does:
+// float8 codes decode exactly to f32; anything else is first cast to f32 and
+// then rounded to nearest even, out-of-range values saturating to the largest
+// finite value or, with saturate=0, becoming infinity / NaN.
+absl::StatusOr<Tensor> CastWithFloat8(const KernelContext* ctx, const Tensor& in, DType to, bool saturate) {
+  const int64_t n = in.num_elements();
+  Tensor wide = in;
+  if (IsFloat8(in.dtype())) {
+    const MiniFloatCodec& codec = MiniFloatCodecFor(in.dtype());
+    wide = Tensor::Zeros(DType::kFloat32, in.dims());
+    float* values = wide.mutable_data<float>();
+    for (int64_t i = 0; i < n; ++i) values[i] = codec.Decode(in.data<uint8_t>()[i]);
+    if (!IsFloat8(to)) return CastTensor(ctx, wide, to, saturate);
+  } else {
+    absl::StatusOr<Tensor> as_float = CastTensor(ctx, in, DType::kFloat32, saturate);
+    if (!as_float.ok()) return as_float.status();
+    wide = *std::move(as_float);
+  }
+  const MiniFloatCodec& codec = MiniFloatCodecFor(to);
+  Tensor out = Tensor::Zeros(to, in.dims());
+  uint8_t* codes = out.mutable_data<uint8_t>();
+  const float* values = wide.data<float>();
+  for (int64_t i = 0; i < n; ++i) codes[i] = codec.Encode(values[i], saturate);
+  return out;
+}
+
+// Casts `in` to `to`; ctx (may be null) names the node in errors. `saturate`
+// only matters for float8 targets (Cast's attribute from opset 19).
+absl::StatusOr<Tensor> CastTensor(const KernelContext* ctx, const Tensor& in, DType to, bool saturate) {
   const DType from = in.dtype();
   if (from == to) return in;
+  if (IsFloat8(from) || IsFloat8(to)) {
+    const bool other_castable = IsFloat8(from) ? to != DType::kString : from != DType::kString;
+    if (other_castable && (IsFloat8(from) || ir::IsFloatingPoint(from) || ir::IsInteger(from) || from == DType::kBool) &&
+        (IsFloat8(to) || ir::IsFloatingPoint(to) || ir::IsInteger(to) || to == DType::kBool)) {
+      return CastWithFloat8(ctx, in, to, saturate);
+    }
+  }
   auto castable = [](DType d) {
     return ir::IsFloatingPoint(d) || ir::IsInteger(d) || d == DType::kBool || d == DType::kString;
   };
@@ -1235,7 +1272,8 @@ Tensor CastTensorOrDie(const Tensor& t, DType to) {
 absl::Status CastToKernel(KernelContext& ctx, DType to) {
   const Tensor* x = FirstInput(ctx);
   if (x == nullptr) return ctx.Error("input 0 is missing");
-  absl::StatusOr<Tensor> out = CastTensor(&ctx, *x, to);
+  const bool saturate = ctx.node().GetInt("saturate", 1) != 0;
+  absl::StatusOr<Tensor> out = CastTensor(&ctx, *x, to, saturate);
   if (!out.ok()) return out.status();
   ctx.set_output(0, *std::move(out));
   return absl::OkStatus();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "backend/cpu/executor.h"
 #include "backend/cpu/kernel.h"
 #include "backend/cpu/kernels/kernel_utils.h"
@@ -573,9 +574,9 @@ TEST(ElementwiseKernelsTest, CastStrings) {
             (std::vector<int64_t>{-12, 9007199254740993, 2}));
 }
 
-TEST(ElementwiseKernelsTest, CastToFloat8IsUnimplemented) {
+TEST(ElementwiseKernelsTest, CastToFloat4IsUnimplemented) {
   absl::StatusOr<std::vector<Tensor>> out =
-      RunKernel({"Cast", {F32({1})}, {{"to", static_cast<int64_t>(DType::kFloat8E4M3FN)}, {"saturate", 1}}, 19});
+      RunKernel({"Cast", {F32({1})}, {{"to", static_cast<int64_t>(DType::kFloat4E2M1)}}, 23});
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), absl::StatusCode::kUnimplemented);
   EXPECT_FALSE(RunKernel({"Cast", {F32({1})}, {}, 13}).ok());  // 'to' is required
@@ -695,6 +696,57 @@ TEST(ElementwiseKernelsTest, OutputTypesMatchShapeInference) {
       {"Add", {x, row}, {{"broadcast", 1}}, 6},
   };
   for (const OpCall& call : calls) ExpectKernelMatchesInference(call);
+}
+
+
+// ---- Cast to and from float8 -------------------------------------------------
+
+// Codes and decoded values from onnx.reference 1.23 Cast (opset 21) of
+// kFloat8Inputs to each float8 type, with saturate = 1 and 0.
+struct Float8Case {
+  DType type;
+  int64_t saturate;
+  std::vector<uint8_t> codes;
+  std::vector<float> decoded;
+};
+
+TEST(ElementwiseKernelsTest, CastToAndFromFloat8FollowsTheOnnxTable) {
+  const Tensor inputs = F32({0.4789f, 1e6f, kNaN, kInf, -kInf, -1e-7f, 3.3f, -300.0f, 0.0009765625f});
+  const std::vector<Float8Case> cases = {
+      {DType::kFloat8E4M3FN, 1, {47, 126, 127, 126, 254, 128, 69, 249, 0}, {0.46875f, 448, kNaN, 448, -448, -0.0f, 3.25f, -288, 0}},
+      {DType::kFloat8E4M3FN, 0, {47, 127, 127, 127, 255, 128, 69, 249, 0}, {0.46875f, kNaN, kNaN, kNaN, kNaN, -0.0f, 3.25f, -288, 0}},
+      {DType::kFloat8E4M3FNUZ, 1, {55, 127, 128, 127, 255, 0, 77, 255, 1}, {0.46875f, 240, kNaN, 240, -240, 0, 3.25f, -240, 0.0009765625f}},
+      {DType::kFloat8E4M3FNUZ, 0, {55, 128, 128, 128, 128, 0, 77, 128, 1}, {0.46875f, kNaN, kNaN, kNaN, kNaN, 0, 3.25f, kNaN, 0.0009765625f}},
+      {DType::kFloat8E5M2, 1, {56, 123, 126, 123, 251, 128, 67, 221, 20}, {0.5f, 57344, kNaN, 57344, -57344, -0.0f, 3.5f, -320, 0.0009765625f}},
+      {DType::kFloat8E5M2, 0, {56, 124, 126, 124, 252, 128, 67, 221, 20}, {0.5f, kInf, kNaN, kInf, -kInf, -0.0f, 3.5f, -320, 0.0009765625f}},
+      {DType::kFloat8E5M2FNUZ, 1, {60, 127, 128, 127, 255, 0, 71, 225, 24}, {0.5f, 57344, kNaN, 57344, -57344, 0, 3.5f, -320, 0.0009765625f}},
+      {DType::kFloat8E5M2FNUZ, 0, {60, 128, 128, 128, 128, 0, 71, 225, 24}, {0.5f, kNaN, kNaN, kNaN, kNaN, 0, 3.5f, -320, 0.0009765625f}},
+  };
+  for (const Float8Case& c : cases) {
+    SCOPED_TRACE(absl::StrCat(ir::DTypeName(c.type), " saturate=", c.saturate));
+    Tensor encoded = RunOk({"Cast", {inputs}, {{"to", static_cast<int64_t>(c.type)}, {"saturate", c.saturate}}, 21});
+    ASSERT_EQ(encoded.dtype(), c.type);
+    EXPECT_EQ(std::vector<uint8_t>(encoded.data<uint8_t>(), encoded.data<uint8_t>() + encoded.num_elements()), c.codes);
+    Tensor decoded = CastTo(encoded, DType::kFloat32, 21);
+    ASSERT_EQ(decoded.dtype(), DType::kFloat32);
+    for (size_t i = 0; i < c.decoded.size(); ++i) {
+      const float got = decoded.data<float>()[i];
+      if (std::isnan(c.decoded[i])) {
+        EXPECT_TRUE(std::isnan(got)) << "element " << i;
+      } else {
+        EXPECT_EQ(got, c.decoded[i]) << "element " << i;
+        EXPECT_EQ(std::signbit(got), std::signbit(c.decoded[i])) << "element " << i;
+      }
+    }
+  }
+  // CastLike takes the float8 type from its second input, and f16 sources
+  // round the same way as f32 ones.
+  Tensor like = Tensor::FromVector<uint8_t>({1}, {0}, DType::kFloat8E5M2);
+  Tensor half = RunOk({"Cast", {F32({3.3f, -300.0f})}, {{"to", static_cast<int64_t>(DType::kFloat16)}}, 21});
+  Tensor from_half = RunOk({"CastLike", {half, like}, {}, 21});
+  ASSERT_EQ(from_half.dtype(), DType::kFloat8E5M2);
+  EXPECT_EQ(from_half.data<uint8_t>()[0], 67);
+  EXPECT_EQ(from_half.data<uint8_t>()[1], 221);
 }
 
 }  // namespace

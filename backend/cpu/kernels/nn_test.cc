@@ -222,12 +222,6 @@ void ExpectValues(const Tensor& t, const std::vector<int64_t>& dims, const std::
   }
 }
 
-std::vector<double> AsDoubles(const Tensor& t) {
-  std::vector<double> out;
-  for (int64_t i = 0; i < t.num_elements(); ++i) out.push_back(t.GetAsDouble(i));
-  return out;
-}
-
 using Ints = std::vector<int64_t>;
 
 // ---------------------------------------------------------------------------

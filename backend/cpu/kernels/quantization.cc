@@ -11,7 +11,8 @@
 // (scale_a * scale_b / scale_y), a factor formed in the scales' own type.
 //
 // Quantized element types: int8/uint8/int16/uint16, int32 (dequantize only),
-// the packed int4/uint4, the four float8 formats and float4e2m1.
+// the packed int4/uint4, the four float8 formats and float4e2m1 (their
+// codecs are in minifloat.h).
 //
 // The integer products run on oneDNN's sgemm, exactly: centered 8-bit values
 // are integers of magnitude <= 255, so in blocks of at most 256 along K every
@@ -32,6 +33,7 @@
 #include "absl/strings/str_join.h"
 #include "backend/cpu/kernel.h"
 #include "backend/cpu/kernels/kernel_utils.h"
+#include "backend/cpu/kernels/minifloat.h"
 
 namespace gsopt::backend::cpu {
 namespace {
@@ -43,132 +45,9 @@ constexpr char kMicrosoftDomain[] = "com.microsoft";
 // The com.microsoft Q/DQ ops follow the newest ai.onnx form they mirror.
 constexpr int64_t kContribEquivalentOpset = 21;
 
-// ---------------------------------------------------------------------------
-// Small float formats: float8 (E4M3FN, E4M3FNUZ, E5M2, E5M2FNUZ) and float4
-// (E2M1). Each is described by its bit layout and how it spells NaN and
-// infinity; conversions go through a table of its non-negative finite values.
+// The float8 / float4 codecs (MiniFloatCodecFor, IsMiniFloat) live in
+// minifloat.h, shared with Cast.
 
-struct MiniFloatFormat {
-  int exponent_bits;
-  int mantissa_bits;
-  int bias;
-  bool has_inf;             // E5M2: exponent all ones with mantissa 0
-  bool nan_is_all_ones;     // E4M3FN: S.1111.111 only
-  bool nan_is_negative_zero;  // the FNUZ formats: 0x80, and no -0
-};
-
-std::optional<MiniFloatFormat> FormatOf(DType t) {
-  switch (t) {
-    case DType::kFloat8E4M3FN: return MiniFloatFormat{4, 3, 7, false, true, false};
-    case DType::kFloat8E4M3FNUZ: return MiniFloatFormat{4, 3, 8, false, false, true};
-    case DType::kFloat8E5M2: return MiniFloatFormat{5, 2, 15, true, false, false};
-    case DType::kFloat8E5M2FNUZ: return MiniFloatFormat{5, 2, 16, false, false, true};
-    case DType::kFloat4E2M1: return MiniFloatFormat{2, 1, 1, false, false, false};
-    default: return std::nullopt;
-  }
-}
-
-class MiniFloatCodec {
- public:
-  explicit MiniFloatCodec(MiniFloatFormat f) : format_(f) {
-    bits_ = 1 + f.exponent_bits + f.mantissa_bits;
-    sign_bit_ = 1 << (bits_ - 1);
-    const int exp_mask = (1 << f.exponent_bits) - 1;
-    const int mant_mask = (1 << f.mantissa_bits) - 1;
-    for (int code = 0; code < sign_bit_; ++code) {
-      const int exponent = (code >> f.mantissa_bits) & exp_mask;
-      const int mantissa = code & mant_mask;
-      if (f.has_inf && exponent == exp_mask) break;
-      if (f.nan_is_all_ones && exponent == exp_mask && mantissa == mant_mask) break;
-      const double fraction = static_cast<double>(mantissa) / (1 << f.mantissa_bits);
-      positive_values_.push_back(exponent == 0 ? std::ldexp(fraction, 1 - f.bias)
-                                               : std::ldexp(1.0 + fraction, exponent - f.bias));
-    }
-  }
-
-  float Decode(uint8_t code) const {
-    const bool negative = (code & sign_bit_) != 0;
-    const int magnitude = code & (sign_bit_ - 1);
-    if (format_.nan_is_negative_zero && code == sign_bit_) return std::numeric_limits<float>::quiet_NaN();
-    if (magnitude >= static_cast<int>(positive_values_.size())) {
-      const int mant_mask = (1 << format_.mantissa_bits) - 1;
-      if (format_.has_inf && (magnitude & mant_mask) == 0) {
-        return negative ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
-      }
-      return std::numeric_limits<float>::quiet_NaN();
-    }
-    const float v = static_cast<float>(positive_values_[static_cast<size_t>(magnitude)]);
-    return negative ? -v : v;
-  }
-
-  // Round to nearest even; beyond the largest finite value, saturate or
-  // give infinity (E5M2) / NaN (the others), as the ONNX Cast table says.
-  uint8_t Encode(double x, bool saturate) const {
-    const bool is_float4 = bits_ == 4;
-    if (is_float4) saturate = true;  // float4 has neither NaN nor infinity
-    const int largest = static_cast<int>(positive_values_.size()) - 1;
-    const bool negative = std::signbit(x);
-    if (std::isnan(x)) return is_float4 ? WithSign(static_cast<uint8_t>(largest), negative) : NaNCode(negative);
-    const double a = std::fabs(x);
-    int code;
-    if (std::isinf(x)) {
-      if (format_.nan_is_negative_zero && !is_float4) return NaNCode(negative);
-      if (!saturate) return format_.has_inf ? WithSign(InfCode(), negative) : NaNCode(negative);
-      code = largest;
-    } else if (a >= positive_values_.back()) {
-      const double max = positive_values_.back();
-      const double half_ulp = (max - positive_values_[static_cast<size_t>(largest - 1)]) / 2;
-      const bool rounds_to_max = a < max + half_ulp || (a == max + half_ulp && largest % 2 == 0);
-      if (saturate || rounds_to_max) {
-        code = largest;
-      } else {
-        return format_.has_inf ? WithSign(InfCode(), negative) : NaNCode(negative);
-      }
-    } else {
-      // The largest value <= a, and the one after it.
-      const auto it = std::upper_bound(positive_values_.begin(), positive_values_.end(), a);
-      const int low = static_cast<int>(it - positive_values_.begin()) - 1;
-      const double below = a - positive_values_[static_cast<size_t>(low)];
-      const double above = positive_values_[static_cast<size_t>(low + 1)] - a;
-      code = below < above ? low : above < below ? low + 1 : (low % 2 == 0 ? low : low + 1);
-    }
-    if (code == 0 && format_.nan_is_negative_zero) return 0;
-    return WithSign(static_cast<uint8_t>(code), negative);
-  }
-
- private:
-  uint8_t WithSign(uint8_t code, bool negative) const {
-    return negative ? static_cast<uint8_t>(code | sign_bit_) : code;
-  }
-  // FNUZ formats have the single NaN 0x80; the others keep the sign.
-  uint8_t NaNCode(bool negative) const {
-    return format_.nan_is_negative_zero ? static_cast<uint8_t>(sign_bit_)
-                                        : WithSign(static_cast<uint8_t>(sign_bit_ - 1), negative);
-  }
-  uint8_t InfCode() const { return static_cast<uint8_t>(((1 << format_.exponent_bits) - 1) << format_.mantissa_bits); }
-
-  MiniFloatFormat format_;
-  int bits_ = 8;
-  int sign_bit_ = 0x80;
-  std::vector<double> positive_values_;  // by code, ascending
-};
-
-const MiniFloatCodec& CodecFor(DType t) {
-  static const MiniFloatCodec e4m3fn(*FormatOf(DType::kFloat8E4M3FN));
-  static const MiniFloatCodec e4m3fnuz(*FormatOf(DType::kFloat8E4M3FNUZ));
-  static const MiniFloatCodec e5m2(*FormatOf(DType::kFloat8E5M2));
-  static const MiniFloatCodec e5m2fnuz(*FormatOf(DType::kFloat8E5M2FNUZ));
-  static const MiniFloatCodec e2m1(*FormatOf(DType::kFloat4E2M1));
-  switch (t) {
-    case DType::kFloat8E4M3FN: return e4m3fn;
-    case DType::kFloat8E4M3FNUZ: return e4m3fnuz;
-    case DType::kFloat8E5M2: return e5m2;
-    case DType::kFloat8E5M2FNUZ: return e5m2fnuz;
-    default: return e2m1;
-  }
-}
-
-bool IsMiniFloat(DType t) { return FormatOf(t).has_value(); }
 
 // ---------------------------------------------------------------------------
 // Reading and writing quantized elements.
@@ -219,7 +98,7 @@ std::vector<int32_t> IntegerValues(const Tensor& t) {
 
 // Elements of a float8 / float4 tensor as float.
 std::vector<float> MiniFloatValues(const Tensor& t) {
-  const MiniFloatCodec& codec = CodecFor(t.dtype());
+  const MiniFloatCodec& codec = MiniFloatCodecFor(t.dtype());
   std::vector<float> out(static_cast<size_t>(t.num_elements()));
   for (int64_t i = 0; i < t.num_elements(); ++i) {
     const uint8_t code = t.dtype() == DType::kFloat4E2M1 ? Nibble(t, i) : t.data<uint8_t>()[i];
@@ -499,7 +378,7 @@ absl::Status QuantizeLinear(KernelContext& ctx, int64_t opset) {
       codes[e] = static_cast<int32_t>(std::clamp(v, low, high));
     });
   } else {
-    const MiniFloatCodec& codec = CodecFor(*out_type);
+    const MiniFloatCodec& codec = MiniFloatCodecFor(*out_type);
     const bool saturate = opset < 19 || ctx.node().GetInt("saturate", 1) != 0;
     // float8 zero points must be 0 and are not added (adding 0 would also
     // turn -0 into +0); float4's are added, as in the reference.

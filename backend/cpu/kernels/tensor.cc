@@ -1921,7 +1921,8 @@ absl::StatusOr<Tensor> WithFloatPromotion(const KernelContext& ctx, const Tensor
   return half ? FromFloat32(*result, t.dtype()) : *result;
 }
 
-absl::Status CumSumKernel(KernelContext& ctx) {
+// CumSum and CumProd (opset 26): a running sum or product along one axis.
+absl::Status CumulativeKernel(KernelContext& ctx, bool product) {
   const Tensor& in = *ctx.input(0);
   absl::StatusOr<const Tensor*> axis_input = RequiredInput(ctx, 1);
   if (!axis_input.ok()) return axis_input.status();
@@ -1943,17 +1944,13 @@ absl::Status CumSumKernel(KernelContext& ctx) {
       T* dst = result.mutable_data<T>();
       for (int64_t o = 0; o < outer; ++o) {
         for (int64_t i = 0; i < inner; ++i) {
-          T sum = T(0);
+          T running = product ? T(1) : T(0);
           for (int64_t step = 0; step < dim; ++step) {
             int64_t j = reverse ? dim - 1 - step : step;
             int64_t pos = (o * dim + j) * inner + i;
-            if (exclusive) {
-              dst[pos] = sum;
-              sum = WrappingAdd<T>(sum, src[pos]);
-            } else {
-              sum = WrappingAdd<T>(sum, src[pos]);
-              dst[pos] = sum;
-            }
+            if (exclusive) dst[pos] = running;
+            running = product ? WrappingMul<T>(running, src[pos]) : WrappingAdd<T>(running, src[pos]);
+            if (!exclusive) dst[pos] = running;
           }
         }
       }
@@ -2304,6 +2301,29 @@ absl::Status UniqueKernel(KernelContext& ctx) {
   return absl::OkStatus();
 }
 
+// ================================================================ BitCast
+
+// BitCast (opset 26): the same little-endian bytes read as another type of
+// equal bit width (ir::Tensor keeps ONNX's byte layout, packed 4-bit included).
+absl::Status BitCastKernel(KernelContext& ctx) {
+  absl::StatusOr<const Tensor*> input = RequiredInput(ctx, 0);
+  if (!input.ok()) return input.status();
+  const Tensor& in = **input;
+  std::optional<DType> to = ir::DTypeFromOnnx(static_cast<int32_t>(ctx.node().GetInt("to", 0)));
+  if (!to.has_value() || *to == DType::kUndefined || *to == DType::kString) {
+    return ctx.Error(absl::StrCat("attribute 'to' (", ctx.node().GetInt("to", 0), ") is not a non-string data type"));
+  }
+  if (in.dtype() == DType::kString || ir::DTypeBits(in.dtype()) != ir::DTypeBits(*to)) {
+    return ctx.Error(absl::StrCat("cannot bitcast ", ir::DTypeName(in.dtype()), " to ", ir::DTypeName(*to),
+                                  ": the bit widths differ"));
+  }
+  absl::StatusOr<Tensor> out = Tensor::FromBytes(
+      *to, in.dims(), absl::string_view(reinterpret_cast<const char*>(in.raw_data()), static_cast<size_t>(in.byte_size())));
+  if (!out.ok()) return ctx.Error(out.status().message());
+  ctx.set_output(0, *std::move(out));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void RegisterTensorKernels(KernelRegistry& registry) {
@@ -2335,7 +2355,9 @@ void RegisterTensorKernels(KernelRegistry& registry) {
   registry.Register("", "SpaceToDepth", SpaceToDepthKernel);
   registry.Register("", "OneHot", OneHotKernel);
   registry.Register("", "Trilu", TriluKernel);
-  registry.Register("", "CumSum", CumSumKernel);
+  registry.Register("", "CumSum", [](KernelContext& ctx) { return CumulativeKernel(ctx, /*product=*/false); });
+  registry.Register("", "CumProd", [](KernelContext& ctx) { return CumulativeKernel(ctx, /*product=*/true); });
+  registry.Register("", "BitCast", BitCastKernel);
   registry.Register("", "TopK", TopKKernel);
   registry.Register("", "NonZero", NonZeroKernel);
   registry.Register("", "EyeLike", EyeLikeKernel);

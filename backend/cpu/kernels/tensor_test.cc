@@ -809,5 +809,39 @@ TEST(TensorKernelsTest, LargeTransposeAndSliceMatchAnIndexFormula) {
   EXPECT_TRUE(all_match);
 }
 
+
+// ---------------------------------------------------------------- CumProd, BitCast (opset 26)
+
+TEST(TensorKernelsTest, CumProdInclusiveExclusiveAndReverse) {
+  Tensor x = Tensor::FromVector<double>({2, 3}, {1, 2, 3, 4, 5, 6});
+  // np.cumprod(x, 1)
+  ExpectTensor(RunOk({"CumProd", {Runtime(x), Runtime(Tensor::Scalar<int64_t>(1))}, {}, 1, 26}), DType::kFloat64,
+               {2, 3}, {1, 2, 6, 4, 20, 120});
+  // onnx.reference CumProd(exclusive=1, reverse=1) along axis -1
+  ExpectTensor(RunOk({"CumProd",
+                      {Runtime(x), Runtime(Tensor::Scalar<int32_t>(-1))},
+                      {{"exclusive", int64_t{1}}, {"reverse", int64_t{1}}},
+                      1,
+                      26}),
+               DType::kFloat64, {2, 3}, {6, 3, 1, 30, 6, 1});
+  // Integers wrap instead of overflowing: 2^16 * 2^16 = 2^32 is 0 in int32.
+  ExpectTensor(RunOk({"CumProd",
+                      {Runtime(Tensor::FromVector<int32_t>({3}, {65536, 65536, 3})), Runtime(Tensor::Scalar<int32_t>(0))},
+                      {},
+                      1,
+                      26}),
+               DType::kInt32, {3}, {65536, 0, 0});
+}
+
+TEST(TensorKernelsTest, BitCastKeepsTheBits) {
+  // 1.0f is 0x3F800000 = 1065353216; -2.0f is 0xC0000000 = -1073741824 as int32.
+  ExpectTensor(RunOk({"BitCast", {Runtime(F32({2}, {1.0f, -2.0f}))}, {{"to", int64_t{6}}}, 1, 26}), DType::kInt32, {2},
+               {1065353216, -1073741824});
+  ExpectTensor(RunOk({"BitCast", {Runtime(Tensor::FromVector<int8_t>({3}, {-1, 127, -128}))}, {{"to", int64_t{2}}}, 1, 26}),
+               DType::kUInt8, {3}, {255, 127, 128});
+  EXPECT_THAT(RunError({"BitCast", {Runtime(F32({1}, {1.0f}))}, {{"to", int64_t{7}}}, 1, 26}),
+              HasSubstr("bit widths differ"));
+}
+
 }  // namespace
 }  // namespace gsopt::backend::cpu
