@@ -19,6 +19,18 @@ absl::Status KernelContext::Error(absl::string_view message) const {
   return absl::InvalidArgumentError(absl::StrCat("node ", node_.Describe(), ": ", message));
 }
 
+absl::Status KernelContext::Annotate(absl::Status status) const {
+  if (status.ok()) return status;
+  return absl::Status(status.code(), absl::StrCat("node ", node_.Describe(), ": ", status.message()));
+}
+
+absl::Status KernelContext::RequireInputs(int count) const {
+  for (int i = 0; i < count; ++i) {
+    if (input(i) == nullptr) return Error(absl::StrCat("required input ", i, " is missing"));
+  }
+  return absl::OkStatus();
+}
+
 const KernelRegistry& KernelRegistry::Global() {
   static const KernelRegistry* registry = [] {
     auto* r = new KernelRegistry();

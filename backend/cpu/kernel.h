@@ -40,6 +40,11 @@ class KernelContext {
 
   // "node 'x' (Op): message" as an InvalidArgument status.
   absl::Status Error(absl::string_view message) const;
+  // `status` with "node 'x' (Op): " prefixed to its message, keeping its code
+  // (dtype dispatch reports Unimplemented without knowing the node); OK stays OK.
+  absl::Status Annotate(absl::Status status) const;
+  // An error naming the first of inputs 0..count-1 that is omitted.
+  absl::Status RequireInputs(int count) const;
 
  private:
   const ir::Node& node_;

@@ -132,17 +132,6 @@ absl::Status InferGemm(InferenceContext& ctx) {
 // ---------------------------------------------------------------------------
 // Convolution and pooling geometry
 
-enum class AutoPad { kNotSet, kSameUpper, kSameLower, kValid };
-
-absl::StatusOr<AutoPad> ReadAutoPad(const InferenceContext& ctx) {
-  std::string s = ctx.node().GetString("auto_pad", "NOTSET");
-  if (s == "NOTSET" || s.empty()) return AutoPad::kNotSet;
-  if (s == "SAME_UPPER") return AutoPad::kSameUpper;
-  if (s == "SAME_LOWER") return AutoPad::kSameLower;
-  if (s == "VALID") return AutoPad::kValid;
-  return ctx.Error(absl::StrCat("unknown auto_pad '", s, "'"));
-}
-
 // The per-spatial-axis attributes of Conv, ConvTranspose and the pools.
 struct WindowAttributes {
   std::vector<std::optional<int64_t>> kernel;  // nullopt: not knowable yet
@@ -191,8 +180,8 @@ absl::StatusOr<WindowAttributes> ReadWindowAttributes(const InferenceContext& ct
   if (!dilations.ok()) return dilations.status();
   absl::StatusOr<std::vector<int64_t>> pads = ReadSpatialInts(ctx, "pads", 2 * spatial, 0, 0);
   if (!pads.ok()) return pads.status();
-  absl::StatusOr<AutoPad> auto_pad = ReadAutoPad(ctx);
-  if (!auto_pad.ok()) return auto_pad.status();
+  absl::StatusOr<AutoPad> auto_pad = AutoPadAttribute(ctx.node());
+  if (!auto_pad.ok()) return ctx.Error(auto_pad.status().message());
   w.strides = *std::move(strides);
   w.dilations = *std::move(dilations);
   w.pads = *std::move(pads);

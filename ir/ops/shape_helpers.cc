@@ -2,6 +2,7 @@
 #include "ir/ops/shape_helpers.h"
 
 #include <algorithm>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 
@@ -45,6 +46,28 @@ absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank) {
     return absl::InvalidArgumentError(absl::StrCat("axis ", axis, " is out of range for rank ", rank));
   }
   return axis < 0 ? axis + rank : axis;
+}
+
+absl::StatusOr<std::vector<int64_t>> NormalizeAxes(const std::vector<int64_t>& axes, int64_t rank) {
+  std::vector<int64_t> out;
+  std::vector<bool> seen(static_cast<size_t>(rank), false);
+  for (int64_t a : axes) {
+    absl::StatusOr<int64_t> n = NormalizeAxis(a, rank);
+    if (!n.ok()) return n.status();
+    if (seen[static_cast<size_t>(*n)]) return absl::InvalidArgumentError(absl::StrCat("axis ", a, " is repeated"));
+    seen[static_cast<size_t>(*n)] = true;
+    out.push_back(*n);
+  }
+  return out;
+}
+
+absl::StatusOr<AutoPad> AutoPadAttribute(const Node& node) {
+  std::string s = node.GetString("auto_pad", "NOTSET");
+  if (s == "NOTSET" || s.empty()) return AutoPad::kNotSet;
+  if (s == "SAME_UPPER") return AutoPad::kSameUpper;
+  if (s == "SAME_LOWER") return AutoPad::kSameLower;
+  if (s == "VALID") return AutoPad::kValid;
+  return absl::InvalidArgumentError(absl::StrCat("unknown auto_pad '", s, "'"));
 }
 
 std::optional<std::vector<int64_t>> ConstantInt64s(const InferenceContext& ctx, int i) {

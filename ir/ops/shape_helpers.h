@@ -20,6 +20,11 @@ absl::StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b);
 // Maps axis in [-rank, rank) to [0, rank); error otherwise.
 absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank);
 
+// Each axis mapped to [0, rank); error if one is out of range or repeated.
+// Shared by shape inference and the kernels; its errors do not name the
+// node, so callers wrap them with their context's Error().
+absl::StatusOr<std::vector<int64_t>> NormalizeAxes(const std::vector<int64_t>& axes, int64_t rank);
+
 // The contents of input `i` as int64s when it is a constant integer tensor.
 std::optional<std::vector<int64_t>> ConstantInt64s(const InferenceContext& ctx, int i);
 
@@ -29,6 +34,13 @@ std::optional<std::vector<int64_t>> ConstantInt64s(const InferenceContext& ctx, 
 // not name the node, so callers wrap them with their context's Error().
 absl::StatusOr<std::vector<int64_t>> SpatialIntsAttribute(const Node& node, absl::string_view name, size_t count,
                                                           int64_t fill, int64_t minimum);
+
+// The auto_pad attribute of Conv, ConvTranspose and the pools.
+enum class AutoPad { kNotSet, kSameUpper, kSameLower, kValid };
+
+// Reads auto_pad (absent or empty means NOTSET). Shared by shape inference
+// and the kernels; like SpatialIntsAttribute, its error does not name the node.
+absl::StatusOr<AutoPad> AutoPadAttribute(const Node& node);
 
 // The dtype of the first input, copied to output 0 with `shape`.
 inline TensorType SameDType(const InferenceContext& ctx, Shape shape) {

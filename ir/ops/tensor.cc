@@ -118,21 +118,6 @@ IntsOperand ReadIntsOperand(const InferenceContext& ctx, absl::string_view attr_
   return out;
 }
 
-// Axes normalized to [0, rank) with duplicates rejected.
-absl::StatusOr<std::vector<int64_t>> NormalizeAxes(const InferenceContext& ctx, const std::vector<int64_t>& axes,
-                                                   int64_t rank) {
-  std::vector<int64_t> out;
-  std::vector<bool> seen(static_cast<size_t>(rank), false);
-  for (int64_t a : axes) {
-    absl::StatusOr<int64_t> n = Axis(ctx, a, rank);
-    if (!n.ok()) return n.status();
-    if (seen[static_cast<size_t>(*n)]) return ctx.Error(absl::StrCat("axis ", a, " is repeated"));
-    seen[static_cast<size_t>(*n)] = true;
-    out.push_back(*n);
-  }
-  return out;
-}
-
 // Output 0 has input 0's type; for ops whose output mirrors the input
 // (CumSum, Trilu, ReverseSequence, the scatters).
 absl::Status InferSameAsInput(InferenceContext& ctx) {
@@ -396,8 +381,8 @@ absl::Status InferSqueeze(InferenceContext& ctx) {
     ctx.set_output_type(0, SameDType(ctx, out));
     return absl::OkStatus();
   }
-  absl::StatusOr<std::vector<int64_t>> normalized = NormalizeAxes(ctx, *axes.values, in.rank());
-  if (!normalized.ok()) return normalized.status();
+  absl::StatusOr<std::vector<int64_t>> normalized = NormalizeAxes(*axes.values, in.rank());
+  if (!normalized.ok()) return ctx.Error(normalized.status().message());
   std::vector<bool> drop(static_cast<size_t>(in.rank()), false);
   for (int64_t a : *normalized) {
     const Dim& d = in.dim(a);
@@ -429,8 +414,8 @@ absl::Status InferUnsqueeze(InferenceContext& ctx) {
     return absl::OkStatus();
   }
   int64_t out_rank = in.rank() + static_cast<int64_t>(axes.values->size());
-  absl::StatusOr<std::vector<int64_t>> normalized = NormalizeAxes(ctx, *axes.values, out_rank);
-  if (!normalized.ok()) return normalized.status();
+  absl::StatusOr<std::vector<int64_t>> normalized = NormalizeAxes(*axes.values, out_rank);
+  if (!normalized.ok()) return ctx.Error(normalized.status().message());
   std::vector<bool> inserted(static_cast<size_t>(out_rank), false);
   for (int64_t a : *normalized) inserted[static_cast<size_t>(a)] = true;
   std::vector<Dim> out;
@@ -634,8 +619,8 @@ absl::Status InferSlice(InferenceContext& ctx) {
       for (int64_t i = 0; i < *n; ++i) axis_list->push_back(i);
     }
   } else if (axes.values.has_value()) {
-    absl::StatusOr<std::vector<int64_t>> normalized = NormalizeAxes(ctx, *axes.values, rank);
-    if (!normalized.ok()) return normalized.status();
+    absl::StatusOr<std::vector<int64_t>> normalized = NormalizeAxes(*axes.values, rank);
+    if (!normalized.ok()) return ctx.Error(normalized.status().message());
     axis_list = *normalized;
   }
   if (!axis_list.has_value()) {
@@ -893,8 +878,8 @@ absl::Status InferPad(InferenceContext& ctx) {
   if (ctx.opset() >= 18 && ctx.has_input(3)) {
     std::optional<std::vector<int64_t>> raw = ConstantInt64s(ctx, 3);
     if (raw.has_value()) {
-      absl::StatusOr<std::vector<int64_t>> normalized = NormalizeAxes(ctx, *raw, rank);
-      if (!normalized.ok()) return normalized.status();
+      absl::StatusOr<std::vector<int64_t>> normalized = NormalizeAxes(*raw, rank);
+      if (!normalized.ok()) return ctx.Error(normalized.status().message());
       axes = *normalized;
     }
   } else {
@@ -1029,8 +1014,8 @@ absl::Status InferResize(InferenceContext& ctx) {
   int64_t rank = in.rank();
   std::vector<int64_t> axes;
   if (opset >= 18 && node.FindAttribute("axes") != nullptr) {
-    absl::StatusOr<std::vector<int64_t>> normalized = NormalizeAxes(ctx, node.GetInts("axes"), rank);
-    if (!normalized.ok()) return normalized.status();
+    absl::StatusOr<std::vector<int64_t>> normalized = NormalizeAxes(node.GetInts("axes"), rank);
+    if (!normalized.ok()) return ctx.Error(normalized.status().message());
     axes = *normalized;
   } else {
     for (int64_t i = 0; i < rank; ++i) axes.push_back(i);

@@ -5,13 +5,11 @@
 // scores, the bias (mask, causal frontier, sliding window, padding) applied
 // row by row, a softmax, and one GEMM into the output. Q, K, V and Y are
 // addressed through strides, so the 3-D (batch, seq, heads * size) layout
-// needs no transposed copies. f32 GEMMs go through oneDNN's dnnl_sgemm (the
+// needs no transposed copies. f32 GEMMs go through oneDNN's sgemm via gemm.h (the
 // score and context products are where transformer inference spends its
 // time); f64 uses a loop GEMM; f16 and bf16 are widened to f32 and narrowed
 // back at the end. Results are deterministic: no threading inside the kernel
 // besides what sgemm does with a fixed decomposition.
-#include <dnnl.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -21,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "backend/cpu/kernel.h"
+#include "backend/cpu/kernels/gemm.h"
 #include "backend/cpu/kernels/kernel_utils.h"
 #include "ir/check.h"
 
@@ -30,75 +29,7 @@ namespace {
 using ir::DType;
 using ir::Tensor;
 
-absl::Status NameNode(const KernelContext& ctx, absl::Status status) {
-  if (status.ok()) return status;
-  return absl::Status(status.code(), absl::StrCat("node ", ctx.node().Describe(), ": ", status.message()));
-}
-
-absl::Status RequireInputs(const KernelContext& ctx, int count) {
-  for (int i = 0; i < count; ++i) {
-    if (ctx.input(i) == nullptr) return ctx.Error(absl::StrCat("required input ", i, " is missing"));
-  }
-  return absl::OkStatus();
-}
-
 bool IsSupportedFloat(DType dtype) { return ir::IsFloatingPoint(dtype); }
-
-// The type a float kernel computes in: f64 stays f64, the rest use f32.
-DType ComputeType(DType dtype) { return dtype == DType::kFloat64 ? DType::kFloat64 : DType::kFloat32; }
-
-// Converts a f16/bf16/f32/f64 tensor to the compute type `target`.
-Tensor Widen(const Tensor& t, DType target) {
-  if (t.dtype() == target) return t;
-  if (target == DType::kFloat32) return ToFloat32(t);
-  Tensor out = Tensor::Zeros(target, t.dims());
-  for (int64_t i = 0; i < t.num_elements(); ++i) out.SetFromDouble(i, t.GetAsDouble(i));
-  return out;
-}
-
-// Converts a compute-type tensor back to the node's dtype.
-Tensor Narrow(const Tensor& t, DType target) {
-  if (t.dtype() == target) return t;
-  if (t.dtype() == DType::kFloat32) return FromFloat32(t, target);
-  Tensor out = Tensor::Zeros(target, t.dims());
-  for (int64_t i = 0; i < t.num_elements(); ++i) out.SetFromDouble(i, t.GetAsDouble(i));
-  return out;
-}
-
-// Row-major C = alpha * A * op(B), with leading dimensions; A is m x k.
-template <typename T>
-void Gemm(bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b, int64_t ldb,
-          T* c, int64_t ldc) {
-  for (int64_t i = 0; i < m; ++i) {
-    T* c_row = c + i * ldc;
-    if (trans_b) {
-      for (int64_t j = 0; j < n; ++j) {
-        T sum = 0;
-        for (int64_t p = 0; p < k; ++p) sum += a[i * lda + p] * b[j * ldb + p];
-        c_row[j] = alpha * sum;
-      }
-    } else {
-      std::fill(c_row, c_row + n, T(0));
-      for (int64_t p = 0; p < k; ++p) {
-        T a_ip = alpha * a[i * lda + p];
-        const T* b_row = b + p * ldb;
-        for (int64_t j = 0; j < n; ++j) c_row[j] += a_ip * b_row[j];
-      }
-    }
-  }
-}
-
-template <>
-void Gemm<float>(bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
-                 const float* b, int64_t ldb, float* c, int64_t ldc) {
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
-    return;
-  }
-  dnnl_status_t status = dnnl_sgemm('N', trans_b ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, 0.0f, c, ldc);
-  GSOPT_CHECK(status == dnnl_success) << "dnnl_sgemm failed with status " << static_cast<int>(status);
-}
 
 // ---------------------------------------------------------------------------
 // Attention
@@ -263,8 +194,8 @@ void AttentionTyped(const AttentionParams& p, const T* query, const T* keys, con
       const T* q_head = query + b * p.q.batch_stride + h * p.q.head_stride;
       const T* k_head = keys + b * p.k.batch_stride + kv_head * p.k.head_stride;
       const T* v_head = values + b * p.v.batch_stride + kv_head * p.v.head_stride;
-      Gemm<T>(true, sq, total, p.q.head_size, static_cast<T>(p.alpha), q_head, p.q.row_stride, k_head,
-              p.k.row_stride, scores.data(), total);
+      Gemm<T>(false, true, sq, total, p.q.head_size, static_cast<T>(p.alpha), q_head, p.q.row_stride, k_head,
+              p.k.row_stride, T(0), scores.data(), total);
       T* qk_head = qk != nullptr ? qk + (b * p.q.heads + h) * sq * total : nullptr;
       for (int64_t i = 0; i < sq; ++i) {
         T* row = scores.data() + i * total;
@@ -313,14 +244,14 @@ void AttentionTyped(const AttentionParams& p, const T* query, const T* keys, con
         if (qk_row != nullptr && p.capture == QkCapture::kSoftmax) std::copy(row, row + total, qk_row);
       }
       T* y_head = y + b * p.y.batch_stride + h * p.y.head_stride;
-      Gemm<T>(false, sq, p.v.head_size, total, T(1), scores.data(), total, v_head, p.v.row_stride, y_head,
-              p.y.row_stride);
+      Gemm<T>(false, false, sq, p.v.head_size, total, T(1), scores.data(), total, v_head, p.v.row_stride, T(0),
+              y_head, p.y.row_stride);
     }
   }
 }
 
 absl::Status AttentionKernel(KernelContext& ctx) {
-  if (absl::Status s = RequireInputs(ctx, 3); !s.ok()) return s;
+  if (absl::Status s = ctx.RequireInputs(3); !s.ok()) return s;
   const ir::Node& node = ctx.node();
   const Tensor& q_in = *ctx.input(0);
   const Tensor& k_in = *ctx.input(1);
@@ -520,7 +451,7 @@ absl::Status RmsNormalizationTyped(KernelContext& ctx, const Tensor& x_in, const
 }
 
 absl::Status RmsNormalizationKernel(KernelContext& ctx) {
-  if (absl::Status s = RequireInputs(ctx, 2); !s.ok()) return s;
+  if (absl::Status s = ctx.RequireInputs(2); !s.ok()) return s;
   const Tensor& x = *ctx.input(0);
   const Tensor& scale = *ctx.input(1);
   if (!IsSupportedFloat(x.dtype()) || !IsSupportedFloat(scale.dtype())) {
@@ -539,7 +470,7 @@ absl::Status RmsNormalizationKernel(KernelContext& ctx) {
 // by the angle whose cos/sin the caches hold for the token's position.
 
 absl::Status RotaryEmbeddingKernel(KernelContext& ctx) {
-  if (absl::Status s = RequireInputs(ctx, 3); !s.ok()) return s;
+  if (absl::Status s = ctx.RequireInputs(3); !s.ok()) return s;
   const ir::Node& node = ctx.node();
   const Tensor& x_in = *ctx.input(0);
   // The op allows f32, f16 and bf16 only; all are computed in f32.
@@ -630,7 +561,7 @@ absl::Status RotaryEmbeddingKernel(KernelContext& ctx) {
 // Swish (opset 24): Y = X * sigmoid(alpha * X).
 
 absl::Status SwishKernel(KernelContext& ctx) {
-  if (absl::Status s = RequireInputs(ctx, 1); !s.ok()) return s;
+  if (absl::Status s = ctx.RequireInputs(1); !s.ok()) return s;
   const Tensor& x_in = *ctx.input(0);
   if (!IsSupportedFloat(x_in.dtype())) {
     return ctx.Error(absl::StrCat("element type ", ir::DTypeName(x_in.dtype()), " is not supported by this kernel"));
@@ -645,7 +576,7 @@ absl::Status SwishKernel(KernelContext& ctx) {
     for (int64_t i = 0; i < x.num_elements(); ++i) dst[i] = src[i] / (T(1) + std::exp(-a * src[i]));
     return absl::OkStatus();
   };
-  if (absl::Status s = NameNode(ctx, DispatchFloat(x.dtype(), body)); !s.ok()) return s;
+  if (absl::Status s = ctx.Annotate(DispatchFloat(x.dtype(), body)); !s.ok()) return s;
   ctx.set_output(0, Narrow(y, x_in.dtype()));
   return absl::OkStatus();
 }

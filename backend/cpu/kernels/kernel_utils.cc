@@ -32,6 +32,51 @@ Tensor FromFloat32(const Tensor& t, DType target) {
   return out;
 }
 
+DType ComputeType(DType dtype) { return dtype == DType::kFloat64 ? DType::kFloat64 : DType::kFloat32; }
+
+Tensor Widen(const Tensor& t, DType target) {
+  if (t.dtype() == target) return t;
+  if (target == DType::kFloat32) return ToFloat32(t);
+  Tensor out = Tensor::Zeros(target, t.dims());
+  for (int64_t i = 0; i < t.num_elements(); ++i) out.SetFromDouble(i, t.GetAsDouble(i));
+  return out;
+}
+
+Tensor Narrow(const Tensor& t, DType target) {
+  if (t.dtype() == target) return t;
+  if (t.dtype() == DType::kFloat32) return FromFloat32(t, target);
+  Tensor out = Tensor::Zeros(target, t.dims());
+  for (int64_t i = 0; i < t.num_elements(); ++i) out.SetFromDouble(i, t.GetAsDouble(i));
+  return out;
+}
+
+std::vector<double> AsDoubles(const Tensor& t) {
+  Tensor widened = ToFloat32(t);
+  std::vector<double> out(static_cast<size_t>(widened.num_elements()));
+  if (widened.dtype() == DType::kFloat32) {
+    const float* p = widened.data<float>();
+    for (size_t i = 0; i < out.size(); ++i) out[i] = p[i];
+  } else if (widened.dtype() == DType::kFloat64) {
+    const double* p = widened.data<double>();
+    std::copy(p, p + out.size(), out.begin());
+  } else {
+    for (size_t i = 0; i < out.size(); ++i) out[i] = widened.GetAsDouble(static_cast<int64_t>(i));
+  }
+  return out;
+}
+
+Tensor FromDoubles(const std::vector<double>& values, std::vector<int64_t> dims, DType dtype) {
+  if (dtype == DType::kFloat16 || dtype == DType::kBFloat16 || dtype == DType::kFloat32) {
+    std::vector<float> narrowed(values.begin(), values.end());
+    Tensor f32 = Tensor::FromVector<float>(std::move(dims), narrowed);
+    return dtype == DType::kFloat32 ? f32 : FromFloat32(f32, dtype);
+  }
+  if (dtype == DType::kFloat64) return Tensor::FromVector<double>(std::move(dims), values);
+  Tensor t = Tensor::Zeros(dtype, std::move(dims));
+  for (int64_t i = 0; i < t.num_elements(); ++i) t.SetFromDouble(i, values[static_cast<size_t>(i)]);
+  return t;
+}
+
 absl::StatusOr<std::vector<int64_t>> BroadcastDims(const std::vector<std::vector<int64_t>>& shapes) {
   size_t rank = 0;
   for (const auto& s : shapes) rank = std::max(rank, s.size());

@@ -64,6 +64,20 @@ absl::Status DispatchFloat(ir::DType dtype, Fn&& fn) {
 ir::Tensor ToFloat32(const ir::Tensor& t);                     // f16/bf16 -> f32; others as is
 ir::Tensor FromFloat32(const ir::Tensor& t, ir::DType target);  // f32 -> f16/bf16
 
+// Float kernels compute in f32 or f64. ComputeType is the type a float
+// kernel computes `dtype` in (f64 stays f64, f16/bf16/f32 use f32); Widen
+// converts a f16/bf16/f32/f64 tensor to that type and Narrow converts a
+// result back to the node's dtype.
+ir::DType ComputeType(ir::DType dtype);
+ir::Tensor Widen(const ir::Tensor& t, ir::DType target);
+ir::Tensor Narrow(const ir::Tensor& t, ir::DType target);
+
+// For kernels that compute in double whatever the float dtype (signal,
+// vision, recurrent, loss): a tensor's elements as doubles, and a tensor of
+// `dtype` holding `values`.
+std::vector<double> AsDoubles(const ir::Tensor& t);
+ir::Tensor FromDoubles(const std::vector<double>& values, std::vector<int64_t> dims, ir::DType dtype);
+
 // numpy broadcasting of several shapes; error when incompatible.
 absl::StatusOr<std::vector<int64_t>> BroadcastDims(const std::vector<std::vector<int64_t>>& shapes);
 

@@ -22,27 +22,6 @@ namespace {
 using ir::DType;
 using ir::Tensor;
 
-// A float tensor's elements as doubles.
-std::vector<double> AsDoubles(const Tensor& t) {
-  std::vector<double> out(static_cast<size_t>(t.num_elements()));
-  Tensor widened = ToFloat32(t);
-  if (widened.dtype() == DType::kFloat32) {
-    const float* src = widened.data<float>();
-    for (size_t i = 0; i < out.size(); ++i) out[i] = src[i];
-  } else {
-    for (size_t i = 0; i < out.size(); ++i) out[i] = t.GetAsDouble(static_cast<int64_t>(i));
-  }
-  return out;
-}
-
-// A tensor of `dtype` holding `values` (computed in double).
-Tensor FromDoubles(const std::vector<double>& values, std::vector<int64_t> dims, DType dtype) {
-  if (dtype == DType::kFloat64) return Tensor::FromVector<double>(std::move(dims), values);
-  std::vector<float> narrow(values.begin(), values.end());
-  Tensor t = Tensor::FromVector<float>(std::move(dims), narrow);
-  return dtype == DType::kFloat32 ? t : FromFloat32(t, dtype);
-}
-
 struct LossShape {
   int64_t batch = 0, classes = 0, inner = 1;
   std::vector<int64_t> target_dims;

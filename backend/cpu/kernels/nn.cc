@@ -3,7 +3,7 @@
 // group, LRN, Lp, mean-variance, com.microsoft LayerNormalization and
 // SkipLayerNormalization) and Softmax / LogSoftmax / Hardmax.
 //
-// f32 matrix products go through oneDNN's dnnl_sgemm: ResNet-50 and BERT
+// f32 matrix products go through oneDNN's sgemm (gemm.h): ResNet-50 and BERT
 // spend nearly all their time in GEMMs, and a tuned, multi-threaded sgemm is
 // an order of magnitude faster than any loop nest written here. Conv and
 // ConvTranspose are lowered to im2col / col2im plus the same GEMM, which
@@ -14,8 +14,6 @@
 // fixed number of independent lanes so they vectorize yet give the same
 // result on every run. Pools and depthwise convs work a whole output row at
 // a time so their inner loops are simple strided sweeps.
-#include <dnnl.h>
-
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -35,6 +33,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "backend/cpu/kernel.h"
+#include "backend/cpu/kernels/gemm.h"
 #include "backend/cpu/kernels/kernel_utils.h"
 #include "ir/ops/shape_helpers.h"
 #include "ir/check.h"
@@ -49,19 +48,6 @@ constexpr char kMicrosoftDomain[] = "com.microsoft";
 
 // ---------------------------------------------------------------------------
 // Small shared helpers
-
-// Prefixes a dtype-dispatch error with the node, as every kernel error must name it.
-absl::Status NameNode(const KernelContext& ctx, absl::Status status) {
-  if (status.ok()) return status;
-  return absl::Status(status.code(), absl::StrCat("node ", ctx.node().Describe(), ": ", status.message()));
-}
-
-absl::Status RequireInputs(const KernelContext& ctx, int count) {
-  for (int i = 0; i < count; ++i) {
-    if (ctx.input(i) == nullptr) return ctx.Error(absl::StrCat("required input ", i, " is missing"));
-  }
-  return absl::OkStatus();
-}
 
 int64_t Product(const std::vector<int64_t>& dims, size_t begin = 0, size_t end = std::string::npos) {
   end = std::min(end, dims.size());
@@ -195,48 +181,6 @@ T RowMax(const T* in, int64_t len) {
   return best;
 }
 
-// ---------------------------------------------------------------------------
-// GEMM: C = alpha * op(A) * op(B) + beta * C, row-major with leading dims.
-
-template <typename T>
-void Gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
-          const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
-  for (int64_t i = 0; i < m; ++i) {
-    T* c_row = c + i * ldc;
-    for (int64_t j = 0; j < n; ++j) c_row[j] = beta == T(0) ? T(0) : static_cast<T>(beta * c_row[j]);
-    if (!trans_b) {
-      for (int64_t p = 0; p < k; ++p) {
-        T a_ip = trans_a ? a[p * lda + i] : a[i * lda + p];
-        if (alpha != T(1)) a_ip = static_cast<T>(alpha * a_ip);
-        const T* b_row = b + p * ldb;
-        for (int64_t j = 0; j < n; ++j) c_row[j] += a_ip * b_row[j];
-      }
-    } else {
-      for (int64_t j = 0; j < n; ++j) {
-        const T* b_row = b + j * ldb;
-        T sum = 0;
-        for (int64_t p = 0; p < k; ++p) sum += (trans_a ? a[p * lda + i] : a[i * lda + p]) * b_row[p];
-        c_row[j] += alpha == T(1) ? sum : static_cast<T>(alpha * sum);
-      }
-    }
-  }
-}
-
-template <>
-void Gemm<float>(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-                 int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    for (int64_t i = 0; i < m; ++i) {
-      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
-    }
-    return;
-  }
-  dnnl_status_t status = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb,
-                                    beta, c, ldc);
-  GSOPT_CHECK(status == dnnl_success) << "dnnl_sgemm failed with status " << static_cast<int>(status);
-}
-
 // Runs a kernel body templated on the element type for the float types,
 // widening f16/bf16 inputs to f32. `body` receives the widened tensors.
 template <typename Body>
@@ -245,7 +189,7 @@ absl::Status WithFloatTypes(const KernelContext& ctx, DType dtype, Body&& body) 
     return ctx.Error(absl::StrCat("element type ", ir::DTypeName(dtype), " is not supported by this kernel"));
   }
   DType compute = dtype == DType::kFloat64 ? DType::kFloat64 : DType::kFloat32;
-  return NameNode(ctx, DispatchFloat(compute, body));
+  return ctx.Annotate(DispatchFloat(compute, body));
 }
 
 // ---------------------------------------------------------------------------
@@ -282,7 +226,7 @@ Tensor MatMulTyped(const Tensor& a, const Tensor& b, const std::vector<int64_t>&
 }
 
 absl::Status MatMulKernel(KernelContext& ctx) {
-  if (absl::Status s = RequireInputs(ctx, 2); !s.ok()) return s;
+  if (absl::Status s = ctx.RequireInputs(2); !s.ok()) return s;
   const Tensor& a_in = *ctx.input(0);
   const Tensor& b_in = *ctx.input(1);
   if (a_in.dtype() != b_in.dtype()) return ctx.Error("A and B have different element types");
@@ -315,7 +259,7 @@ absl::Status MatMulKernel(KernelContext& ctx) {
       return absl::OkStatus();
     }
   });
-  if (!s.ok()) return NameNode(ctx, s);
+  if (!s.ok()) return ctx.Annotate(s);
   ctx.set_output(0, FromFloat32(result, a_in.dtype()));
   return absl::OkStatus();
 }
@@ -324,7 +268,7 @@ absl::Status MatMulKernel(KernelContext& ctx) {
 // Gemm
 
 absl::Status GemmKernel(KernelContext& ctx) {
-  if (absl::Status s = RequireInputs(ctx, 2); !s.ok()) return s;
+  if (absl::Status s = ctx.RequireInputs(2); !s.ok()) return s;
   const Tensor& a_in = *ctx.input(0);
   const Tensor& b_in = *ctx.input(1);
   const Tensor* c_in = ctx.input(2);
@@ -396,7 +340,7 @@ absl::Status GemmKernel(KernelContext& ctx) {
       return absl::OkStatus();
     }
   });
-  if (!s.ok()) return NameNode(ctx, s);
+  if (!s.ok()) return ctx.Annotate(s);
   ctx.set_output(0, FromFloat32(result, a_in.dtype()));
   return absl::OkStatus();
 }
@@ -426,16 +370,7 @@ struct WindowGeometry {
   }
 };
 
-enum class AutoPad { kNotSet, kSameUpper, kSameLower, kValid };
-
-absl::StatusOr<AutoPad> ReadAutoPad(const KernelContext& ctx) {
-  std::string s = ctx.node().GetString("auto_pad", "NOTSET");
-  if (s == "NOTSET" || s.empty()) return AutoPad::kNotSet;
-  if (s == "SAME_UPPER") return AutoPad::kSameUpper;
-  if (s == "SAME_LOWER") return AutoPad::kSameLower;
-  if (s == "VALID") return AutoPad::kValid;
-  return ctx.Error(absl::StrCat("unknown auto_pad '", s, "'"));
-}
+using ir::AutoPad;
 
 // Reads kernel_shape (or takes `weight_kernel`), strides, dilations, pads and
 // auto_pad for an input of dims `x_dims` (N, C, spatial...). Output extents
@@ -469,8 +404,8 @@ absl::StatusOr<WindowGeometry> ReadWindow(const KernelContext& ctx, const std::v
   if (!dilations.ok()) return dilations.status();
   absl::StatusOr<std::vector<int64_t>> pad_values = SpatialInts(ctx, "pads", 2 * spatial, 0, 0);
   if (!pad_values.ok()) return pad_values.status();
-  absl::StatusOr<AutoPad> mode = ReadAutoPad(ctx);
-  if (!mode.ok()) return mode.status();
+  absl::StatusOr<AutoPad> mode = ir::AutoPadAttribute(ctx.node());
+  if (!mode.ok()) return ctx.Error(mode.status().message());
   *auto_pad = *mode;
   *pads = *pad_values;
   WindowGeometry g;
@@ -677,7 +612,7 @@ void DepthwiseConv(const T* x, const T* w, int64_t planes, int64_t channels, con
 // Conv
 
 absl::Status ConvKernel(KernelContext& ctx) {
-  if (absl::Status s = RequireInputs(ctx, 2); !s.ok()) return s;
+  if (absl::Status s = ctx.RequireInputs(2); !s.ok()) return s;
   const Tensor& x_in = *ctx.input(0);
   const Tensor& w_in = *ctx.input(1);
   const Tensor* b_in = ctx.input(2);
@@ -761,7 +696,7 @@ absl::Status ConvKernel(KernelContext& ctx) {
 // ConvTranspose
 
 absl::Status ConvTransposeKernel(KernelContext& ctx) {
-  if (absl::Status s = RequireInputs(ctx, 2); !s.ok()) return s;
+  if (absl::Status s = ctx.RequireInputs(2); !s.ok()) return s;
   const Tensor& x_in = *ctx.input(0);
   const Tensor& w_in = *ctx.input(1);
   const Tensor* b_in = ctx.input(2);
@@ -1000,7 +935,7 @@ void PoolPlanes(PoolKind kind, const T* x, int64_t planes, const WindowGeometry&
 }
 
 absl::Status PoolKernel(KernelContext& ctx, PoolKind kind) {
-  if (absl::Status s = RequireInputs(ctx, 1); !s.ok()) return s;
+  if (absl::Status s = ctx.RequireInputs(1); !s.ok()) return s;
   const Tensor& x_in = *ctx.input(0);
   AutoPad auto_pad;
   std::vector<int64_t> pads;
@@ -1041,7 +976,7 @@ absl::Status PoolKernel(KernelContext& ctx, PoolKind kind) {
 }
 
 absl::Status GlobalPoolKernel(KernelContext& ctx, PoolKind kind) {
-  if (absl::Status s = RequireInputs(ctx, 1); !s.ok()) return s;
+  if (absl::Status s = ctx.RequireInputs(1); !s.ok()) return s;
   const Tensor& x_in = *ctx.input(0);
   if (x_in.rank() < 2) return ctx.Error(absl::StrCat("input has rank ", x_in.rank(), ", expected at least 2"));
   std::vector<int64_t> out_dims = x_in.dims();
@@ -1094,7 +1029,7 @@ MeanAndVariance Moments(const T* v, int64_t count) {
 }
 
 absl::Status BatchNormalizationKernel(KernelContext& ctx) {
-  if (absl::Status s = RequireInputs(ctx, 5); !s.ok()) return s;
+  if (absl::Status s = ctx.RequireInputs(5); !s.ok()) return s;
   const Tensor& x_in = *ctx.input(0);
   if (x_in.rank() < 1) return ctx.Error("input must have rank >= 1");
   const int64_t batch = x_in.dim(0);
@@ -1202,7 +1137,7 @@ absl::Status BatchNormalizationKernel(KernelContext& ctx) {
 }
 
 absl::Status InstanceNormalizationKernel(KernelContext& ctx) {
-  if (absl::Status s = RequireInputs(ctx, 3); !s.ok()) return s;
+  if (absl::Status s = ctx.RequireInputs(3); !s.ok()) return s;
   const Tensor& x_in = *ctx.input(0);
   if (x_in.rank() < 3) return ctx.Error(absl::StrCat("input has rank ", x_in.rank(), ", expected at least 3"));
   const int64_t batch = x_in.dim(0), channels = x_in.dim(1);
@@ -1306,7 +1241,7 @@ void SetStatisticsOutputs(KernelContext& ctx, const std::vector<int64_t>& x_dims
 }
 
 absl::Status LayerNormalizationKernel(KernelContext& ctx) {
-  if (absl::Status s = RequireInputs(ctx, 2); !s.ok()) return s;
+  if (absl::Status s = ctx.RequireInputs(2); !s.ok()) return s;
   const Tensor& x_in = *ctx.input(0);
   absl::StatusOr<DType> stash = StashDType(ctx);
   if (!stash.ok()) return stash.status();
@@ -1343,7 +1278,7 @@ absl::Status LayerNormalizationKernel(KernelContext& ctx) {
 // of input + skip (+ bias). Output 3 is that sum; skip may cover only the
 // trailing dims of input (it repeats over the leading ones).
 absl::Status SkipLayerNormalizationKernel(KernelContext& ctx) {
-  if (absl::Status s = RequireInputs(ctx, 3); !s.ok()) return s;
+  if (absl::Status s = ctx.RequireInputs(3); !s.ok()) return s;
   const Tensor& x_in = *ctx.input(0);
   const Tensor& skip_in = *ctx.input(1);
   if (x_in.rank() < 1) return ctx.Error("input must have rank >= 1");
@@ -1400,7 +1335,7 @@ absl::Status SkipLayerNormalizationKernel(KernelContext& ctx) {
 }
 
 absl::Status GroupNormalizationKernel(KernelContext& ctx) {
-  if (absl::Status s = RequireInputs(ctx, 3); !s.ok()) return s;
+  if (absl::Status s = ctx.RequireInputs(3); !s.ok()) return s;
   const Tensor& x_in = *ctx.input(0);
   if (x_in.rank() < 2) return ctx.Error(absl::StrCat("input has rank ", x_in.rank(), ", expected at least 2"));
   const ir::Attribute* groups_attr = ctx.node().FindAttribute("num_groups");
@@ -1512,7 +1447,7 @@ void SoftmaxRow(const T* in, T* out, int64_t len, bool log_softmax, int64_t stri
 }
 
 absl::Status SoftmaxKernel(KernelContext& ctx, SoftmaxKind kind) {
-  if (absl::Status s = RequireInputs(ctx, 1); !s.ok()) return s;
+  if (absl::Status s = ctx.RequireInputs(1); !s.ok()) return s;
   const Tensor& x_in = *ctx.input(0);
   absl::StatusOr<AxisLayout> layout = SoftmaxLayout(ctx, x_in);
   if (!layout.ok()) return layout.status();
@@ -1547,7 +1482,7 @@ absl::Status SoftmaxKernel(KernelContext& ctx, SoftmaxKind kind) {
 }
 
 absl::Status LrnKernel(KernelContext& ctx) {
-  if (absl::Status s = RequireInputs(ctx, 1); !s.ok()) return s;
+  if (absl::Status s = ctx.RequireInputs(1); !s.ok()) return s;
   const Tensor& x_in = *ctx.input(0);
   if (x_in.rank() < 3) return ctx.Error(absl::StrCat("input has rank ", x_in.rank(), ", expected at least 3"));
   const ir::Attribute* size_attr = ctx.node().FindAttribute("size");
@@ -1589,7 +1524,7 @@ absl::Status LrnKernel(KernelContext& ctx) {
 }
 
 absl::Status LpNormalizationKernel(KernelContext& ctx) {
-  if (absl::Status s = RequireInputs(ctx, 1); !s.ok()) return s;
+  if (absl::Status s = ctx.RequireInputs(1); !s.ok()) return s;
   const Tensor& x_in = *ctx.input(0);
   int64_t p = ctx.node().GetInt("p", 2);
   if (p != 1 && p != 2) return ctx.Error(absl::StrCat("p is ", p, ", expected 1 or 2"));
@@ -1627,7 +1562,7 @@ absl::Status LpNormalizationKernel(KernelContext& ctx) {
 
 // y = (x - mean) / (sqrt(variance) + 1e-9) over `axes`, as the ONNX function body defines it.
 absl::Status MeanVarianceNormalizationKernel(KernelContext& ctx) {
-  if (absl::Status s = RequireInputs(ctx, 1); !s.ok()) return s;
+  if (absl::Status s = ctx.RequireInputs(1); !s.ok()) return s;
   const Tensor& x_in = *ctx.input(0);
   std::vector<bool> reduced(static_cast<size_t>(x_in.rank()), false);
   for (int64_t axis : ctx.node().GetInts("axes", {0, 2, 3})) {
@@ -2029,7 +1964,7 @@ absl::Status EinsumKernel(KernelContext& ctx) {
       return absl::OkStatus();
     }
   });
-  if (!s.ok()) return NameNode(ctx, s);
+  if (!s.ok()) return ctx.Annotate(s);
   ctx.set_output(0, FromFloat32(result, dtype));
   return absl::OkStatus();
 }

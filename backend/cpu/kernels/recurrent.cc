@@ -108,31 +108,6 @@ absl::StatusOr<std::vector<Activation>> ReadActivations(const KernelContext& ctx
 }
 
 // ---------------------------------------------------------------------------
-// Tensor conversion
-
-std::vector<double> AsDoubles(const Tensor& t) {
-  Tensor widened = ToFloat32(t);
-  std::vector<double> out(static_cast<size_t>(widened.num_elements()));
-  if (widened.dtype() == DType::kFloat32) {
-    const float* p = widened.data<float>();
-    for (size_t i = 0; i < out.size(); ++i) out[i] = p[i];
-  } else if (widened.dtype() == DType::kFloat64) {
-    const double* p = widened.data<double>();
-    std::copy(p, p + out.size(), out.begin());
-  } else {
-    for (size_t i = 0; i < out.size(); ++i) out[i] = widened.GetAsDouble(static_cast<int64_t>(i));
-  }
-  return out;
-}
-
-Tensor FromDoubles(const std::vector<double>& values, std::vector<int64_t> dims, DType dtype) {
-  if (dtype == DType::kFloat64) return Tensor::FromVector<double>(std::move(dims), values);
-  std::vector<float> narrowed(values.begin(), values.end());
-  Tensor f32 = Tensor::FromVector<float>(std::move(dims), narrowed);
-  return dtype == DType::kFloat32 ? f32 : FromFloat32(f32, dtype);
-}
-
-// ---------------------------------------------------------------------------
 // Driver
 
 enum class Cell { kRnn, kGru, kLstm };

@@ -29,34 +29,6 @@ using ir::DType;
 using ir::Tensor;
 using Complex = std::complex<double>;
 
-std::vector<double> AsDoubles(const Tensor& t) {
-  Tensor widened = ToFloat32(t);
-  std::vector<double> out(static_cast<size_t>(widened.num_elements()));
-  if (widened.dtype() == DType::kFloat32) {
-    const float* p = widened.data<float>();
-    for (size_t i = 0; i < out.size(); ++i) out[i] = p[i];
-  } else {
-    for (size_t i = 0; i < out.size(); ++i) out[i] = widened.GetAsDouble(static_cast<int64_t>(i));
-  }
-  return out;
-}
-
-// A tensor of `dtype` holding `values` (computed in double).
-Tensor FromDoubles(const std::vector<double>& values, std::vector<int64_t> dims, DType dtype) {
-  if (dtype == DType::kFloat16 || dtype == DType::kBFloat16) {
-    std::vector<float> narrowed(values.begin(), values.end());
-    return FromFloat32(Tensor::FromVector<float>(std::move(dims), narrowed), dtype);
-  }
-  if (dtype == DType::kFloat32) {
-    std::vector<float> narrowed(values.begin(), values.end());
-    return Tensor::FromVector<float>(std::move(dims), narrowed);
-  }
-  if (dtype == DType::kFloat64) return Tensor::FromVector<double>(std::move(dims), values);
-  Tensor t = Tensor::Zeros(dtype, std::move(dims));
-  for (int64_t i = 0; i < t.num_elements(); ++i) t.SetFromDouble(i, values[static_cast<size_t>(i)]);
-  return t;
-}
-
 absl::StatusOr<int64_t> ScalarInput(const KernelContext& ctx, int i, absl::string_view name) {
   const Tensor* t = ctx.input(i);
   if (t == nullptr) return ctx.Error(absl::StrCat(name, " is required"));

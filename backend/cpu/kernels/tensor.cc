@@ -30,6 +30,7 @@
 #include "absl/strings/str_join.h"
 #include "backend/cpu/kernel.h"
 #include "backend/cpu/kernels/kernel_utils.h"
+#include "ir/ops/shape_helpers.h"
 
 namespace gsopt::backend::cpu {
 namespace {
@@ -313,21 +314,6 @@ absl::StatusOr<std::optional<std::vector<int64_t>>> IntsFromAttributeOrInput(con
   return std::optional<std::vector<int64_t>>(ToInt64s(*t));
 }
 
-// Axes normalized to [0, rank) with duplicates rejected.
-absl::StatusOr<std::vector<int64_t>> NormalizeAxes(const KernelContext& ctx, const std::vector<int64_t>& axes,
-                                                   int64_t rank) {
-  std::vector<int64_t> out;
-  std::vector<bool> seen(static_cast<size_t>(rank), false);
-  for (int64_t a : axes) {
-    absl::StatusOr<int64_t> n = NormalizeAxis(ctx, a, rank);
-    if (!n.ok()) return n.status();
-    if (seen[static_cast<size_t>(*n)]) return ctx.Error(absl::StrCat("axis ", a, " is repeated"));
-    seen[static_cast<size_t>(*n)] = true;
-    out.push_back(*n);
-  }
-  return out;
-}
-
 // A scalar (or one-element) input as int64 / double.
 absl::StatusOr<int64_t> ScalarInt(const KernelContext& ctx, const Tensor& t, absl::string_view what) {
   if (t.num_elements() != 1) {
@@ -503,8 +489,8 @@ absl::Status SqueezeKernel(KernelContext& ctx) {
   if (!axes.ok()) return axes.status();
   std::vector<bool> drop(static_cast<size_t>(in.rank()), false);
   if (axes->has_value() && !(*axes)->empty()) {
-    absl::StatusOr<std::vector<int64_t>> normalized = NormalizeAxes(ctx, **axes, in.rank());
-    if (!normalized.ok()) return normalized.status();
+    absl::StatusOr<std::vector<int64_t>> normalized = ir::NormalizeAxes(**axes, in.rank());
+    if (!normalized.ok()) return ctx.Error(normalized.status().message());
     for (int64_t a : *normalized) {
       if (in.dim(a) != 1) return ctx.Error(absl::StrCat("cannot squeeze axis ", a, " of size ", in.dim(a)));
       drop[static_cast<size_t>(a)] = true;
@@ -525,8 +511,8 @@ absl::Status UnsqueezeKernel(KernelContext& ctx) {
   if (!axes.ok()) return axes.status();
   if (!axes->has_value()) return ctx.Error("axes are required");
   int64_t out_rank = in.rank() + static_cast<int64_t>((*axes)->size());
-  absl::StatusOr<std::vector<int64_t>> normalized = NormalizeAxes(ctx, **axes, out_rank);
-  if (!normalized.ok()) return normalized.status();
+  absl::StatusOr<std::vector<int64_t>> normalized = ir::NormalizeAxes(**axes, out_rank);
+  if (!normalized.ok()) return ctx.Error(normalized.status().message());
   std::vector<bool> inserted(static_cast<size_t>(out_rank), false);
   for (int64_t a : *normalized) inserted[static_cast<size_t>(a)] = true;
   std::vector<int64_t> dims;
@@ -708,8 +694,8 @@ absl::Status SliceKernel(KernelContext& ctx) {
   if (ends.size() != n || axes->size() != n || (steps.has_value() && steps->size() != n)) {
     return ctx.Error("starts, ends, axes and steps must have the same length");
   }
-  absl::StatusOr<std::vector<int64_t>> normalized = NormalizeAxes(ctx, *axes, rank);
-  if (!normalized.ok()) return normalized.status();
+  absl::StatusOr<std::vector<int64_t>> normalized = ir::NormalizeAxes(*axes, rank);
+  if (!normalized.ok()) return ctx.Error(normalized.status().message());
   std::vector<int64_t> in_strides = Strides(in.dims());
   std::vector<int64_t> out_dims = in.dims();
   std::vector<int64_t> view_strides = in_strides;
@@ -1235,8 +1221,8 @@ absl::Status PadKernel(KernelContext& ctx) {
   std::vector<int64_t> axes;
   if (ctx.opset() >= 18 && ctx.input(3) != nullptr) {
     if (absl::Status s = CheckIntegerInput(ctx, *ctx.input(3), "axes"); !s.ok()) return s;
-    absl::StatusOr<std::vector<int64_t>> normalized = NormalizeAxes(ctx, ToInt64s(*ctx.input(3)), rank);
-    if (!normalized.ok()) return normalized.status();
+    absl::StatusOr<std::vector<int64_t>> normalized = ir::NormalizeAxes(ToInt64s(*ctx.input(3)), rank);
+    if (!normalized.ok()) return ctx.Error(normalized.status().message());
     axes = *normalized;
   } else {
     for (int64_t i = 0; i < rank; ++i) axes.push_back(i);
@@ -1672,8 +1658,8 @@ absl::Status ResizeKernel(KernelContext& ctx) {
   if (p.antialias && p.mode == ResizeMode::kNearest) return ctx.Error("antialias needs linear or cubic mode");
   std::vector<int64_t> axes;
   if (opset >= 18 && node.FindAttribute("axes") != nullptr) {
-    absl::StatusOr<std::vector<int64_t>> normalized = NormalizeAxes(ctx, node.GetInts("axes"), rank);
-    if (!normalized.ok()) return normalized.status();
+    absl::StatusOr<std::vector<int64_t>> normalized = ir::NormalizeAxes(node.GetInts("axes"), rank);
+    if (!normalized.ok()) return ctx.Error(normalized.status().message());
     axes = *normalized;
   } else {
     for (int64_t i = 0; i < rank; ++i) axes.push_back(i);
@@ -1956,7 +1942,7 @@ absl::Status CumulativeKernel(KernelContext& ctx, bool product) {
       }
       return absl::OkStatus();
     });
-    if (!s.ok()) return absl::Status(s.code(), absl::StrCat("node ", ctx.node().Describe(), ": ", s.message()));
+    if (!s.ok()) return ctx.Annotate(s);
     return result;
   });
   if (!out.ok()) return out.status();

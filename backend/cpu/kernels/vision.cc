@@ -29,30 +29,6 @@ namespace {
 using ir::DType;
 using ir::Tensor;
 
-std::vector<double> AsDoubles(const Tensor& t) {
-  Tensor widened = ToFloat32(t);
-  std::vector<double> out(static_cast<size_t>(widened.num_elements()));
-  if (widened.dtype() == DType::kFloat32) {
-    const float* p = widened.data<float>();
-    for (size_t i = 0; i < out.size(); ++i) out[i] = p[i];
-  } else {
-    for (size_t i = 0; i < out.size(); ++i) out[i] = widened.GetAsDouble(static_cast<int64_t>(i));
-  }
-  return out;
-}
-
-Tensor FromDoubles(const std::vector<double>& values, std::vector<int64_t> dims, DType dtype) {
-  if (dtype == DType::kFloat16 || dtype == DType::kBFloat16 || dtype == DType::kFloat32) {
-    std::vector<float> narrowed(values.begin(), values.end());
-    Tensor f32 = Tensor::FromVector<float>(std::move(dims), narrowed);
-    return dtype == DType::kFloat32 ? f32 : FromFloat32(f32, dtype);
-  }
-  if (dtype == DType::kFloat64) return Tensor::FromVector<double>(std::move(dims), values);
-  Tensor t = Tensor::Zeros(dtype, std::move(dims));
-  for (int64_t i = 0; i < t.num_elements(); ++i) t.SetFromDouble(i, values[static_cast<size_t>(i)]);
-  return t;
-}
-
 absl::Status RequireFloat(const KernelContext& ctx, const Tensor& t) {
   if (ir::IsFloatingPoint(t.dtype())) return absl::OkStatus();
   return ctx.Error(absl::StrCat("element type ", ir::DTypeName(t.dtype()), " is not supported"));
