@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "frontends/onnx/onnx_export.h"
+#include "frontends/onnx/file_io.h"
 #include "frontends/onnx/proto_io.h"
 
 namespace gsopt::frontends::onnx {
@@ -239,7 +240,7 @@ absl::StatusOr<std::string> ExportModelBytes(const ir::Graph& graph) {
 absl::Status ExportModelFile(const ir::Graph& graph, const std::string& path) {
   absl::StatusOr<std::string> bytes = ExportModelBytes(graph);
   if (!bytes.ok()) return absl::Status(bytes.status().code(), absl::StrCat(path, ": ", bytes.status().message()));
-  return internal::WriteFileAtomically(path, *bytes);
+  return WriteFileAtomically(path, *bytes);
 }
 
 }  // namespace gsopt::frontends::onnx

@@ -2,6 +2,8 @@
 // both directions of the ONNX frontend.
 #include "frontends/onnx/proto_io.h"
 
+#include "frontends/onnx/file_io.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -103,52 +105,6 @@ std::string DirectoryOf(const std::string& path) {
   return parent.empty() ? std::string(".") : parent.string();
 }
 
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view bytes) {
-  std::filesystem::path target(path);
-  if (target.filename().empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": not a file name"));
-  }
-  std::string dir = DirectoryOf(path);
-  std::string temp_name =
-      (std::filesystem::path(dir) / absl::StrCat(".", target.filename().string(), ".tmp.XXXXXX")).string();
-  int fd = ::mkstemp(temp_name.data());
-  if (fd < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": cannot create a temporary file in '", dir, "': ", ErrnoText()));
-  }
-  FdCloser closer(fd);
-  auto fail = [&](absl::string_view step) {
-    std::string reason = ErrnoText();
-    closer.CloseNow();
-    ::unlink(temp_name.c_str());
-    return absl::InternalError(absl::StrCat(path, ": ", step, " failed: ", reason));
-  };
-  // mkstemp creates the file private to the owner; a model is an ordinary file.
-  if (::fchmod(fd, 0644) != 0) return fail("chmod of the temporary file");
-  const char* data = bytes.data();
-  size_t left = bytes.size();
-  while (left > 0) {
-    ssize_t written = ::write(fd, data, left);
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return fail("write");
-    }
-    data += written;
-    left -= static_cast<size_t>(written);
-  }
-  if (::fsync(fd) != 0) return fail("fsync");
-  if (!closer.CloseNow()) {
-    std::string reason = ErrnoText();
-    ::unlink(temp_name.c_str());
-    return absl::InternalError(absl::StrCat(path, ": close failed: ", reason));
-  }
-  if (::rename(temp_name.c_str(), path.c_str()) != 0) {
-    std::string reason = ErrnoText();
-    ::unlink(temp_name.c_str());
-    return absl::InternalError(absl::StrCat(path, ": cannot replace the file: ", reason));
-  }
-  return absl::OkStatus();
-}
 
 absl::Status TensorToProto(const ir::Tensor& tensor, const std::string& name, ::onnx::TensorProto* proto) {
   if (!tensor.is_defined()) {
@@ -183,3 +139,54 @@ void TensorTypeToProto(const ir::TensorType& type, ::onnx::TypeProto* proto) {
 }
 
 }  // namespace gsopt::frontends::onnx::internal
+
+namespace gsopt::frontends::onnx {
+
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view bytes) {
+  std::filesystem::path target(path);
+  if (target.filename().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a file name"));
+  }
+  std::string dir = internal::DirectoryOf(path);
+  std::string temp_name =
+      (std::filesystem::path(dir) / absl::StrCat(".", target.filename().string(), ".tmp.XXXXXX")).string();
+  int fd = ::mkstemp(temp_name.data());
+  if (fd < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot create a temporary file in '", dir, "': ", internal::ErrnoText()));
+  }
+  internal::FdCloser closer(fd);
+  auto fail = [&](absl::string_view step) {
+    std::string reason = internal::ErrnoText();
+    closer.CloseNow();
+    ::unlink(temp_name.c_str());
+    return absl::InternalError(absl::StrCat(path, ": ", step, " failed: ", reason));
+  };
+  // mkstemp creates the file private to the owner; a model is an ordinary file.
+  if (::fchmod(fd, 0644) != 0) return fail("chmod of the temporary file");
+  const char* data = bytes.data();
+  size_t left = bytes.size();
+  while (left > 0) {
+    ssize_t written = ::write(fd, data, left);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return fail("write");
+    }
+    data += written;
+    left -= static_cast<size_t>(written);
+  }
+  if (::fsync(fd) != 0) return fail("fsync");
+  if (!closer.CloseNow()) {
+    std::string reason = internal::ErrnoText();
+    ::unlink(temp_name.c_str());
+    return absl::InternalError(absl::StrCat(path, ": close failed: ", reason));
+  }
+  if (::rename(temp_name.c_str(), path.c_str()) != 0) {
+    std::string reason = internal::ErrnoText();
+    ::unlink(temp_name.c_str());
+    return absl::InternalError(absl::StrCat(path, ": cannot replace the file: ", reason));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace gsopt::frontends::onnx

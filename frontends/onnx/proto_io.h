@@ -1,6 +1,7 @@
 // Internal helpers shared by ONNX import and export: bounded protobuf parsing
 // from files and memory, atomic file writes, and the ir -> proto conversions
-// of tensors and types. Not part of the frontend's public interface.
+// of tensors and types. Not part of the frontend's public interface (the
+// atomic file writer is: frontends/onnx/file_io.h).
 #ifndef GSOPT_FRONTENDS_ONNX_PROTO_IO_H_
 #define GSOPT_FRONTENDS_ONNX_PROTO_IO_H_
 
@@ -23,10 +24,6 @@ absl::Status ParseProtoFile(const std::string& path, absl::string_view what,
 // Same for bytes in memory; errors start with `label`.
 absl::Status ParseProtoBytes(absl::string_view bytes, absl::string_view label, absl::string_view what,
                              google::protobuf::MessageLite* message);
-
-// Writes `bytes` to a temporary file beside `path`, flushes it and renames it
-// over `path`. On failure the temporary file is removed and `path` untouched.
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view bytes);
 
 // Fills `proto` with `tensor` (raw_data, or string_data for strings).
 absl::Status TensorToProto(const ir::Tensor& tensor, const std::string& name, ::onnx::TensorProto* proto);

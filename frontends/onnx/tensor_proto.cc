@@ -12,6 +12,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "frontends/onnx/file_io.h"
 #include "frontends/onnx/onnx_import.h"
 #include "frontends/onnx/proto_io.h"
 #include "ir/check.h"
@@ -320,7 +321,7 @@ absl::Status SaveTensorFile(const ir::Tensor& tensor, const std::string& name, c
   if (!proto.SerializeToString(&bytes)) {
     return absl::InternalError(absl::StrCat(path, ": serializing tensor '", name, "' failed"));
   }
-  return internal::WriteFileAtomically(path, bytes);
+  return WriteFileAtomically(path, bytes);
 }
 
 }  // namespace gsopt::frontends::onnx

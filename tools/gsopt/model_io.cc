@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "frontends/onnx/onnx_export.h"
 #include "frontends/onnx/onnx_import.h"
-#include "frontends/onnx/proto_io.h"
+#include "frontends/onnx/file_io.h"
 #include "frontends/text/text_format.h"
 #include "ir/op_registry.h"
 
@@ -49,7 +49,7 @@ absl::Status SaveModel(const ir::Graph& graph, const std::string& path, const st
     }
   }
   if (absl::EndsWith(path, ".gsir")) {
-    return frontends::onnx::internal::WriteFileAtomically(path, frontends::text::PrintGraph(graph));
+    return frontends::onnx::WriteFileAtomically(path, frontends::text::PrintGraph(graph));
   }
   if (absl::EndsWith(path, ".onnx")) return frontends::onnx::ExportModelFile(graph, path);
   return absl::InvalidArgumentError(absl::StrCat(path, ": unknown output format (use .onnx or .gsir)"));
