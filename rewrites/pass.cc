@@ -2,6 +2,7 @@
 #include "rewrites/pass.h"
 
 #include "absl/strings/str_cat.h"
+#include "ir/op_registry.h"
 #include "ir/verifier.h"
 #include "rewrites/passes/passes.h"
 
@@ -24,6 +25,9 @@ absl::Status PassPipeline::Run(ir::Graph& graph, int max_iterations) {
       if (!*changed) continue;
       changed_any = true;
       log_.push_back(PassRecord{pass->name(), iteration, before, graph.num_live_nodes()});
+      // A folded shape computation makes the shapes after it static, which
+      // the next passes (folding Shape of them, say) can use.
+      if (absl::Status s = ir::InferShapes(graph, /*strict=*/false); !s.ok()) return s;
       if (absl::Status s = ir::VerifyGraph(graph, verify_options); !s.ok()) {
         return absl::InternalError(absl::StrCat("graph invalid after pass ", pass->name(), ": ", s.message()));
       }

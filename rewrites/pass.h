@@ -1,6 +1,7 @@
 // A graph pass: a name and a Run that says whether it changed the graph
 // (XLA's HloPassInterface shape). PassPipeline runs passes in order, checks
-// the graph invariants after each one, repeats until nothing changes, and
+// the graph invariants after each one (re-inferring shapes, since folding
+// can make later shapes static), repeats until nothing changes, and
 // logs which pass changed what, so a bad pass is found by bisection.
 #ifndef GSOPT_REWRITES_PASS_H_
 #define GSOPT_REWRITES_PASS_H_

@@ -5,6 +5,8 @@
 #include "backend/cost/flops.h"
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 
 namespace gsopt::backend {
 namespace {
@@ -81,6 +83,44 @@ GraphFlops CountFlops(const ir::Graph& graph) {
     else ++result.unknown_nodes;
   }
   return result;
+}
+
+namespace {
+
+absl::StatusOr<int64_t> ValueBytes(const ir::Graph& graph, const ir::Node& node, ir::ValueId id) {
+  const ir::Value& value = graph.value(id);
+  std::optional<int64_t> n = value.type.shape.num_elements();
+  if (!value.type.shape.rank_known() || !n) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "node ", node.Describe(), ": value '", value.name, "' has shape ", value.type.shape.ToString(),
+        ", not static; fix symbolic input dims (gsopt --input-shape NAME=d0,d1,...) and infer shapes"));
+  }
+  if (value.type.dtype == ir::DType::kUndefined || ir::DTypeBits(value.type.dtype) == 0) {
+    return absl::FailedPreconditionError(absl::StrCat("node ", node.Describe(), ": value '", value.name,
+                                                      "' has type ", value.type.ToString(),
+                                                      ", which has no fixed element size"));
+  }
+  return ir::ByteSizeFor(value.type.dtype, *n);
+}
+
+}  // namespace
+
+absl::StatusOr<BytesMoved> NodeBytesMoved(const ir::Graph& graph, const ir::Node& node) {
+  BytesMoved bytes;
+  absl::flat_hash_set<ir::ValueId> seen;
+  for (ir::ValueId id : node.inputs) {
+    if (id == ir::kNoValue || !seen.insert(id).second) continue;
+    absl::StatusOr<int64_t> b = ValueBytes(graph, node, id);
+    if (!b.ok()) return b.status();
+    bytes.read += *b;
+  }
+  for (ir::ValueId id : node.outputs) {
+    if (id == ir::kNoValue) continue;
+    absl::StatusOr<int64_t> b = ValueBytes(graph, node, id);
+    if (!b.ok()) return b.status();
+    bytes.written += *b;
+  }
+  return bytes;
 }
 
 }  // namespace gsopt::backend

@@ -9,6 +9,8 @@
 #include "absl/strings/str_format.h"
 #include "backend/cost/flops.h"
 #include "backend/cpu/executor.h"
+#include "ir/op_registry.h"
+#include "rewrites/pass.h"
 #include "tools/gsopt/commands.h"
 #include "tools/gsopt/model_io.h"
 
@@ -20,6 +22,25 @@ std::string HumanCount(double n) {
   if (n >= 1e3) return absl::StrFormat("%.1fK", n / 1e3);
   return absl::StrFormat("%.0f", n);
 }
+
+namespace {
+
+// "batch, seq_len": the symbolic dims of the graph inputs, in order of appearance.
+std::string SymbolicInputDims(const ir::Graph& graph) {
+  std::vector<std::string> names;
+  for (ir::ValueId id : graph.inputs()) {
+    for (const ir::Dim& d : graph.value(id).type.shape.dims()) {
+      if (d.is_symbolic() && std::find(names.begin(), names.end(), d.symbol()) == names.end()) {
+        names.push_back(d.symbol());
+      }
+    }
+  }
+  std::string out;
+  for (const std::string& n : names) absl::StrAppend(&out, out.empty() ? "" : ", ", n);
+  return out;
+}
+
+}  // namespace
 
 int InfoCommand(const std::vector<std::string>& args) {
   ArgSpec spec("info", "MODEL", "Prints a model's inputs, outputs, op histogram, parameters and FLOPs.");
@@ -68,7 +89,29 @@ int InfoCommand(const std::vector<std::string>& args) {
   std::printf("\nparameters: %s in %zu initializers (%s bytes)\n", HumanCount(static_cast<double>(parameters)).c_str(),
               initializers.size(), HumanCount(static_cast<double>(parameter_bytes)).c_str());
   backend::GraphFlops flops = backend::CountFlops(*graph);
-  std::printf("FLOPs: %s", HumanCount(static_cast<double>(flops.total)).c_str());
+  std::string symbols = SymbolicInputDims(*graph);
+  bool counted_at_one = false;
+  if (flops.unknown_nodes > 0 && !symbols.empty()) {
+    // Count at the smallest size a user would run instead of reporting nothing.
+    ir::Graph unit = *graph;
+    for (ir::ValueId id : unit.inputs()) {
+      for (ir::Dim& d : unit.mutable_value(id).type.shape.mutable_dims()) {
+        if (d.is_symbolic()) d = ir::Dim(1);
+      }
+    }
+    // Folding the shape computations (Shape -> Gather -> Concat -> Reshape)
+    // is what makes the downstream shapes static.
+    rewrites::PassPipeline fold = rewrites::MakeCleanupPipeline();
+    if (ir::InferShapes(unit, /*strict=*/false).ok() && fold.Run(unit).ok()) {
+      backend::GraphFlops at_one = backend::CountFlops(unit);
+      if (at_one.unknown_nodes < flops.unknown_nodes) {
+        flops = at_one;
+        std::printf("FLOPs (with %s = 1): %s", symbols.c_str(), HumanCount(static_cast<double>(flops.total)).c_str());
+        counted_at_one = true;
+      }
+    }
+  }
+  if (!counted_at_one) std::printf("FLOPs: %s", HumanCount(static_cast<double>(flops.total)).c_str());
   if (flops.unknown_nodes > 0) {
     std::printf(" (+ %d nodes with non-static shapes not counted; fix them with --input-shape)", flops.unknown_nodes);
   }

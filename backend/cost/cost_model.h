@@ -1,0 +1,187 @@
+// Cost models: what the search asks "how long will this graph take?". A
+// CostModel estimates microseconds per node and for the whole graph, with a
+// per-node breakdown so a report can say where the time goes. The
+// AnalyticalCostModel here is the roofline fallback DESIGN.md describes: per
+// node, time = max(FLOPs / attainable compute, bytes moved / attainable
+// bandwidth) + a fixed launch overhead, with machine figures measured on this
+// machine (see MachineModel). A measured model (ops timed on the executor)
+// implements the same interface later.
+//
+// Assumptions, all documented where they are made:
+//  - nodes run one after another (graph time = sum of node times); each node
+//    uses every core internally, as oneDNN and ONNX Runtime's kernels do;
+//  - every node reads each distinct input once and writes each output once,
+//    weights included (no reuse across nodes is credited: that is exactly the
+//    saving fusion buys, so a fused node must be a single node to get it);
+//  - shapes must be static: a node with a symbolic or unknown dim has an
+//    unknown cost, and so does the graph, rather than a made-up number.
+#ifndef GSOPT_BACKEND_COST_COST_MODEL_H_
+#define GSOPT_BACKEND_COST_COST_MODEL_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "backend/cost/flops.h"
+#include "ir/graph.h"
+
+namespace gsopt::backend {
+
+// How an op uses the machine; picks the efficiency factors below.
+enum class OpClass {
+  kGemm,          // MatMul, Gemm: blocked, vectorized, near peak
+  kConv,          // Conv, ConvTranspose: im2col/direct kernels, a bit below GEMM
+  kElementwise,   // Add, Relu, Sigmoid, ...: one pass over memory, bandwidth-bound
+  kReduction,     // Reduce*, Softmax, normalizations, pooling: a pass or two, some compute
+  kDataMovement,  // Transpose, Concat, Split, Slice, Gather, ...: bytes only, no FLOPs
+  kView,          // Reshape, Flatten, Squeeze, Unsqueeze, Identity: metadata only
+  kOther,         // anything unclassified, including other domains' ops
+};
+absl::string_view OpClassName(OpClass op_class);
+// The class of a default-domain (ai.onnx) op; kOther for other domains.
+OpClass ClassifyOp(const ir::Node& node);
+
+// Machine figures for the analytical model. The defaults describe this
+// development machine (2 cores of an Intel Xeon, AVX-512), measured as noted.
+struct MachineModel {
+  // fp32 GEMM peak with 2 threads: oneDNN 2.6 sgemm at 2048^3 reaches
+  // 440-450 GFLOP/s here (DESIGN.md, "Facts about the dependencies").
+  double peak_gflops = 440.0;
+
+  // Memory bandwidth, GB/s (1e9 bytes/s), from a STREAM-like C++ program:
+  // 2 std::threads, each running a plain loop (g++ -O3 -march=native) over
+  // its half of three float arrays; best of 8-40 repetitions, bytes counted
+  // as STREAM does (copy c=a: 8 B/element, triad a=b+3c: 12 B/element).
+  //   arrays of 2^26 floats (768 MiB working set): copy 12.9, triad 14.4 GB/s
+  //   arrays of 2^24 floats (192 MiB):             copy 14.3, triad 13.1 GB/s
+  //   arrays of 2^20 floats (12 MiB):              copy 26.7, triad 27.5 GB/s
+  //   arrays of 2^22 floats (48 MiB):              copy 46.8, triad 49.1 GB/s
+  // (the machine was shared with two compile jobs, so the figures are noisy
+  // and on the low side). Nodes that move more than `cache_bytes` are charged
+  // DRAM bandwidth, smaller ones the cache-resident figure; the cache figure
+  // takes the conservative 12 MiB measurement, not the 48 MiB outlier.
+  double dram_bandwidth_gbps = 14.0;
+  double cache_bandwidth_gbps = 27.0;
+  int64_t cache_bytes = int64_t{32} << 20;
+
+  // Fixed cost of running one node (dispatch, kernel selection, thread
+  // wake-up). ONNX Runtime's CPU per-node overhead is a few microseconds;
+  // 2 us is an estimate, not a measurement. It is what makes one node doing
+  // the work of three cheaper even when both are compute-bound.
+  double launch_overhead_us = 2.0;
+
+  // Fraction of peak_gflops / of the bandwidth an op class attains.
+  struct Efficiency {
+    double compute = 1.0;
+    double bandwidth = 1.0;
+  };
+  // GEMM: oneDNN reaches ~0.8 of the 2048^3 figure on transformer-sized
+  // products; ONNX Runtime runs ResNet-50 at ~360 GFLOP/s (~0.8), and convs
+  // spend some of that on layout, hence 0.7. Elementwise and reduction loops
+  // vectorize but do not block for registers, and transcendental functions
+  // cost several instructions per FLOP counted, hence a low compute fraction;
+  // their time is normally the memory pass anyway. Data movement has strided
+  // access (Transpose, Gather), so it gets less than a streaming copy.
+  Efficiency gemm{0.8, 0.8};
+  Efficiency conv{0.7, 0.8};
+  Efficiency elementwise{0.25, 1.0};
+  Efficiency reduction{0.2, 0.9};
+  Efficiency data_movement{1.0, 0.6};
+  Efficiency other{0.1, 0.8};
+  // Reshape and friends only relabel a buffer in ONNX Runtime (the runtime
+  // optimized models are for), so they cost the launch overhead and no
+  // bytes. Set false to charge them a copy.
+  bool views_are_free = true;
+
+  const Efficiency& For(OpClass op_class) const;
+};
+
+// What one node does: the inputs of the roofline formula.
+struct OpWork {
+  OpClass op_class = OpClass::kOther;
+  int64_t flops = 0;
+  BytesMoved bytes;
+};
+
+// Cost of one node. `time_us` is nullopt when the cost is unknown, and
+// `unknown_reason` then says why (and how to fix it).
+struct NodeCost {
+  ir::NodeId node = ir::kNoNode;
+  std::string name;
+  std::string op_type;
+  OpClass op_class = OpClass::kOther;
+  int64_t flops = 0;
+  BytesMoved bytes;
+  double compute_us = 0;   // FLOPs against attainable compute
+  double memory_us = 0;    // bytes against attainable bandwidth
+  double overhead_us = 0;  // fixed per-node cost
+  std::optional<double> time_us;
+  std::string unknown_reason;
+
+  bool known() const { return time_us.has_value(); }
+  bool memory_bound() const { return memory_us > compute_us; }
+};
+
+// Cost of a graph: the per-node breakdown in execution order and their sum.
+// `total_us` is nullopt when any node's cost is unknown.
+struct GraphCost {
+  std::vector<NodeCost> nodes;
+  std::optional<double> total_us;
+  int unknown_nodes = 0;
+
+  bool known() const { return total_us.has_value(); }
+  // A table, one node a line, most expensive first, then the total.
+  std::string ToString(int max_rows = 20) const;
+};
+
+// Graph -> estimated microseconds. Implementations must be deterministic (the
+// search compares costs of graphs that differ by one rewrite) and must not
+// modify the graph.
+class CostModel {
+ public:
+  virtual ~CostModel() = default;
+  virtual std::string name() const = 0;
+  virtual NodeCost EstimateNode(const ir::Graph& graph, ir::NodeId node) const = 0;
+  // Sums EstimateNode over the live nodes in execution order.
+  virtual GraphCost Estimate(const ir::Graph& graph) const;
+};
+
+// The roofline model. A fused node type (an op gsopt keeps inside its own
+// domain, say Conv with its activation folded in) reports its own work with
+// RegisterWork: its FLOPs are the sum of its parts, while its bytes are what
+// the one node reads and writes (NodeBytesMoved) -- the intermediate never
+// reaches memory, which is the point of fusing. Registered functions take
+// precedence over the built-in rules, so they can also refine an ONNX op.
+class AnalyticalCostModel : public CostModel {
+ public:
+  // Computes a node's work; an error makes the node's cost unknown.
+  using WorkFunction = std::function<absl::StatusOr<OpWork>(const ir::Graph&, const ir::Node&)>;
+
+  explicit AnalyticalCostModel(MachineModel machine = {}) : machine_(machine) {}
+
+  std::string name() const override { return "analytical"; }
+  NodeCost EstimateNode(const ir::Graph& graph, ir::NodeId node) const override;
+
+  // Registers (or replaces) the work function for `domain`::`op_type`.
+  void RegisterWork(std::string domain, std::string op_type, WorkFunction work);
+
+  const MachineModel& machine() const { return machine_; }
+
+  // The built-in rule: class from ClassifyOp, FLOPs from NodeFlops, bytes
+  // from NodeBytesMoved (none for views when views_are_free).
+  static absl::StatusOr<OpWork> DefaultWork(const ir::Graph& graph, const ir::Node& node,
+                                            const MachineModel& machine);
+
+ private:
+  MachineModel machine_;
+  absl::flat_hash_map<std::string, WorkFunction> work_;  // key "domain::op_type"
+};
+
+}  // namespace gsopt::backend
+
+#endif  // GSOPT_BACKEND_COST_COST_MODEL_H_
