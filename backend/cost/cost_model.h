@@ -173,7 +173,9 @@ class AnalyticalCostModel : public CostModel {
   const MachineModel& machine() const { return machine_; }
 
   // The built-in rule: class from ClassifyOp, FLOPs from NodeFlops, bytes
-  // from NodeBytesMoved (none for views when views_are_free).
+  // from NodeBytesMoved (none for views when views_are_free). An op of
+  // another domain with no registered work function counts zero FLOPs (as
+  // NodeFlops does) and so costs its bytes and overhead: a lower bound.
   static absl::StatusOr<OpWork> DefaultWork(const ir::Graph& graph, const ir::Node& node,
                                             const MachineModel& machine);
 

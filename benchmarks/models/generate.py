@@ -6,9 +6,9 @@ bytes and gsopt is measured on the architectures the TASO paper used.
 The topologies and input shapes follow TASO's examples/*.py, corrected where
 those examples are not the real network: BERT gets scaled softmax attention,
 the output projection, residual + LayerNormalization and an Erf-GELU FFN
-(TASO's example has none of these); projection shortcuts carry no ReLU. Convs
-have a bias and no BatchNormalization, the form exporters emit for inference
-(BN already folded). `--small` keeps every architecture but shrinks depth,
+(TASO's example has none of these); projection shortcuts carry no ReLU;
+NasRNN shares its cell weights across steps. Convs have a bias and no
+BatchNormalization, the form exporters emit for inference (BN folded). `--small` keeps every architecture but shrinks depth,
 width and spatial size (batch 1) so a CI smoke test runs in seconds.
 
 usage: python3 benchmarks/models/generate.py OUT_DIR [--only NAME ...] [--small] [--seed S]
@@ -42,8 +42,13 @@ class GraphBuilder:
         self.inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, shape))
         return name
 
-    def output(self, value, shape):
-        self.outputs.append(helper.make_tensor_value_info(value, TensorProto.FLOAT, shape))
+    def output(self, value, shape, name):
+        # Rename the value so graph outputs read `logits`, not `gemm_412`.
+        for node in self.nodes:
+            node.output[:] = [name if o == value else o for o in node.output]
+            node.input[:] = [name if i == value else i for i in node.input]
+        self.outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, shape))
+        return name
 
     def const(self, stem, array):
         name = self.fresh(stem)
@@ -158,11 +163,10 @@ class ConvNet(GraphBuilder):
         flat = self.op("Flatten", [self.op("GlobalAveragePool", [x], "gap")], "flatten", axis=1)
         logits = self.op("Gemm", [flat, self.weight("fc_w", [classes, c], c), self.bias("fc_b", classes)],
                          "logits", transB=1)
-        self.output(logits, [self.batch, classes])
-        return logits
+        return self.output(logits, [self.batch, classes], "logits")
 
-    def image_output(self, x):
-        self.output(x, [self.batch, *self.shape[x]])
+    def image_output(self, x, name):
+        return self.output(x, [self.batch, *self.shape[x]], name)
 
 
 # --------------------------------------------------------------------- BERT
@@ -205,27 +209,31 @@ def bert(small, seed):
         erf = g.op("Erf", [g.op("Div", [h, sqrt2], "gelu_div")], "gelu_erf")
         gelu = g.op("Mul", [g.op("Mul", [h, g.op("Add", [erf, one], "gelu_add")], "gelu_mul"), half], "gelu")
         x = layer_norm(g.op("Add", [linear(gelu, ffn, hidden), x], "residual"))
-    g.output(x, [batch, seq, hidden])
+    g.output(x, [batch, seq, hidden], "last_hidden_state")
     return g.model()
 
 
 # ------------------------------------------------------------------- NasRNN
 def nasrnn(small, seed):
-    """TASO's NAS recurrent cell unrolled over `steps` inputs of [1, hidden]."""
+    """TASO's NAS recurrent cell unrolled over `steps` inputs of [1, hidden];
+    x_t and the state are the two inputs of each of the cell's 8 combines."""
     hidden, steps = (32, 2) if small else (512, 5)
     g = GraphBuilder("nasrnn", seed)
     xs = [g.input(f"x{i}", [1, hidden]) for i in range(steps)]
     state = g.const("initial_state", g.rng.uniform(-1, 1, [1, hidden]).astype(np.float32))
+    # A recurrent cell: the 8 (Wx, Wh) pairs are shared by every step (TASO's
+    # example draws fresh weights per step, which no RNN does).
+    cell = [(g.weight("wx", [hidden, hidden], hidden), g.weight("wh", [hidden, hidden], hidden)) for _ in range(8)]
 
-    def combine(x, h):
-        return g.op("Add", [g.op("MatMul", [x, g.weight("wx", [hidden, hidden], hidden)], "matmul"),
-                            g.op("MatMul", [h, g.weight("wh", [hidden, hidden], hidden)], "matmul")], "combine")
+    def combine(x, h, i):
+        wx, wh = cell[i]
+        return g.op("Add", [g.op("MatMul", [x, wx], "matmul"), g.op("MatMul", [h, wh], "matmul")], "combine")
 
     def act(kind, v):
         return g.op(kind, [v], kind.lower())
 
     for x in xs:
-        t = [combine(x, state) for _ in range(8)]
+        t = [combine(x, state, i) for i in range(8)]
         m0 = g.op("Add", [act("Relu", t[0]), act("Sigmoid", t[3])])
         m1 = g.op("Add", [act("Sigmoid", t[1]), act("Tanh", t[2])])
         m2 = g.op("Mul", [act("Sigmoid", t[4]), act("Tanh", t[5])])
@@ -234,7 +242,7 @@ def nasrnn(small, seed):
         m5 = g.op("Mul", [act("Tanh", m0), act("Tanh", m3)])
         m6 = g.op("Mul", [act("Tanh", m4), act("Tanh", m5)])
         state = act("Tanh", m6)
-    g.output(state, [1, hidden])
+    g.output(state, [1, hidden], "state")
     return g.model()
 
 
@@ -294,13 +302,16 @@ def nasnet_a(small, seed):
     channels, size, normal_cells = (8, 16, 1) if small else (128, 56, 5)
     g = ConvNet("nasnet_a", seed)
 
+    # Every cell output is a sum of two branches (twice the variance); gain 1
+    # instead of sqrt(2) on the ReLU convs that read it halves it back, so 18
+    # cells keep activations O(1).
     def squeeze(x, c):
-        return g.conv(x, c, (1, 1))
+        return g.conv(x, c, (1, 1), gain=1.0)
 
     def fit(cur, x):
         if g.shape[x][1] == g.shape[cur][1]:
             return squeeze(x, g.shape[cur][0])
-        return g.conv(x, g.shape[cur][0], (3, 3), (2, 2))
+        return g.conv(x, g.shape[cur][0], (3, 3), (2, 2), gain=1.0)
 
     def separable(x, c, k, stride):
         t = g.conv(x, c, (k, k), (stride, stride), groups=g.shape[x][0], relu=False)
@@ -334,7 +345,7 @@ def nasnet_a(small, seed):
             prev, cur = cur, normal_cell(prev, cur, channels)
         channels *= 2
         t = reduction_cell(prev, cur, channels)
-    g.image_output(t)
+    g.image_output(t, "features")
     return g.model()
 
 
@@ -425,7 +436,7 @@ def squeezenet(small, seed):
         v = fire(v, s, e)
     v = g.conv(v, classes, (1, 1))  # the classifier is a 1x1 conv + ReLU, then global pooling
     out = g.op("Flatten", [g.op("GlobalAveragePool", [v], "gap")], "logits", axis=1)
-    g.output(out, [1, classes])
+    g.output(out, [1, classes], "logits")
     return g.model()
 
 

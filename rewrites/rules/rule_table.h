@@ -26,6 +26,12 @@
 //   literal    := INT | FLOAT | "string" | '[' [number {',' number}] ']'
 //   VAR := '%' name    PARAM := '?' name    OP := Name | domain::Name
 //
+// '#' outside a string starts a comment to the end of the line. Statements of
+// a rule may come in any order; lets are evaluated in order and may read
+// earlier lets; conditions see source bindings and lets; the target reads
+// source variables, lets and outputs of earlier target nodes. A bare NAME as
+// an expression is a string (dtype(%x, float32)).
+//
 // A pattern is a small DAG written in SSA order: each node names its outputs
 // and reads variables defined by earlier nodes or free ("leaf") variables.
 // Naming a variable or parameter twice in the source means both occurrences
@@ -163,8 +169,7 @@ std::string PrintRule(const Rule& rule);
 // their schema; predicates and functions are known with the right arity; the
 // target defines every root of the source. Errors are located
 // ("library.rules:12:3: rule 'x': ...") and all of them are reported at once.
-absl::Status ValidateRuleTable(const RuleTable& table, const ir::OpRegistry& registry,
-                               absl::string_view filename);
+absl::Status ValidateRuleTable(const RuleTable& table, const ir::OpRegistry& registry, absl::string_view filename);
 
 }  // namespace gsopt::rewrites::rules
 
