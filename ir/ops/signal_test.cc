@@ -2,17 +2,15 @@
 // attribute) and 20 (axis input), one-sided and inverse one-sided lengths,
 // dft_length from constants, STFT frame counts, and the generators' output
 // lengths and dtypes. Expected shapes follow the ONNX operator specs.
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ir/graph.h"
 #include "ir/op_registry.h"
+#include "ir/ops/op_test_util.h"
 
 namespace gsopt::ir {
 namespace {
@@ -20,75 +18,9 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// "f32[1,N,?]" -> TensorType; "f32[*]" is unknown rank, "f32[]" a scalar.
-TensorType ParseType(absl::string_view text) {
-  size_t bracket = text.find('[');
-  TensorType type;
-  type.dtype = *DTypeFromName(text.substr(0, bracket));
-  absl::string_view dims = text.substr(bracket + 1, text.size() - bracket - 2);
-  if (dims == "*") return type;
-  std::vector<Dim> out;
-  if (!dims.empty()) {
-    for (absl::string_view d : absl::StrSplit(dims, ',')) {
-      int64_t value;
-      if (d == "?") {
-        out.push_back(Dim());
-      } else if (absl::SimpleAtoi(d, &value)) {
-        out.push_back(Dim(value));
-      } else {
-        out.push_back(Dim::Symbol(std::string(d)));
-      }
-    }
-  }
-  type.shape = Shape(std::move(out));
-  return type;
-}
-
-struct InferCase {
-  std::string op;
-  std::vector<std::string> inputs;  // types; "" is an omitted optional input
-  AttributeMap attributes;
-  int num_outputs = 1;
-  int64_t opset = 17;
-  std::map<int, Tensor> constants;  // inputs that are initializers (their type is the tensor's)
-};
-
-// Output types as text, or the inference error.
-absl::StatusOr<std::vector<std::string>> Infer(const InferCase& c) {
-  Graph graph;
-  graph.mutable_metadata().opset_imports = {{"", c.opset}};
-  std::vector<ValueId> inputs;
-  for (size_t i = 0; i < c.inputs.size(); ++i) {
-    auto constant = c.constants.find(static_cast<int>(i));
-    if (constant != c.constants.end()) {
-      inputs.push_back(graph.AddInitializer("in" + std::to_string(i), constant->second));
-    } else if (c.inputs[i].empty()) {
-      inputs.push_back(kNoValue);
-    } else {
-      inputs.push_back(graph.AddInput("in" + std::to_string(i), ParseType(c.inputs[i])));
-    }
-  }
-  std::vector<std::string> output_names;
-  for (int i = 0; i < c.num_outputs; ++i) output_names.push_back("out" + std::to_string(i));
-  NodeId node = graph.AddNode(c.op, inputs, output_names, c.attributes, "n");
-  absl::Status status = InferShapes(graph);
-  if (!status.ok()) return status;
-  std::vector<std::string> types;
-  for (ValueId out : graph.node(node).outputs) types.push_back(graph.value(out).type.ToString());
-  return types;
-}
-
-std::vector<std::string> InferOk(const InferCase& c) {
-  absl::StatusOr<std::vector<std::string>> types = Infer(c);
-  EXPECT_TRUE(types.ok()) << types.status();
-  return types.ok() ? *types : std::vector<std::string>{};
-}
-
-std::string InferError(const InferCase& c) {
-  absl::StatusOr<std::vector<std::string>> types = Infer(c);
-  EXPECT_FALSE(types.ok()) << "inferred " << (types.ok() && !types->empty() ? (*types)[0] : "");
-  return types.ok() ? "" : std::string(types.status().message());
-}
+using op_test::InferCase;
+using op_test::InferError;
+using op_test::InferOk;
 
 Tensor I64(int64_t value) { return Tensor::Scalar<int64_t>(value); }
 

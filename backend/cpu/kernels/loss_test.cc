@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "backend/cpu/executor.h"
 #include "backend/cpu/kernel.h"
+#include "backend/cpu/kernels/kernel_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ir/graph.h"
@@ -32,68 +32,11 @@ Tensor Ramp(std::vector<int64_t> dims, int seed, DType dtype = DType::kFloat32) 
   return t;
 }
 
-struct NodeRun {
-  std::string op;
-  std::vector<std::optional<Tensor>> inputs;  // nullopt: omitted optional input
-  ir::AttributeMap attributes;
-  int num_outputs = 1;
-  int64_t opset = 13;
-};
-
-// Runs the node through strict shape inference and the executor; every
-// output must have exactly the inferred dtype and (static) shape.
-absl::StatusOr<std::vector<Tensor>> RunNode(const NodeRun& r) {
-  ir::Graph graph;
-  graph.mutable_metadata().opset_imports = {{"", r.opset}};
-  std::vector<ir::ValueId> inputs;
-  std::vector<Tensor> feeds;
-  for (size_t i = 0; i < r.inputs.size(); ++i) {
-    if (!r.inputs[i].has_value()) {
-      inputs.push_back(ir::kNoValue);
-      continue;
-    }
-    inputs.push_back(graph.AddInput(absl::StrCat("in", i), r.inputs[i]->type()));
-    feeds.push_back(*r.inputs[i]);
-  }
-  std::vector<std::string> names;
-  for (int i = 0; i < r.num_outputs; ++i) names.push_back(absl::StrCat("out", i));
-  ir::NodeId node = graph.AddNode(r.op, inputs, names, r.attributes, "n");
-  for (ir::ValueId out : graph.node(node).outputs) graph.AddOutput(out);
-  if (absl::Status s = ir::InferShapes(graph); !s.ok()) return s;
-  absl::StatusOr<CpuExecutor> exec = CpuExecutor::Create(graph);
-  if (!exec.ok()) return exec.status();
-  absl::StatusOr<std::vector<Tensor>> outs = exec->Run(feeds);
-  if (!outs.ok()) return outs.status();
-  for (size_t i = 0; i < outs->size(); ++i) {
-    const ir::TensorType& inferred = graph.value(graph.outputs()[i]).type;
-    EXPECT_EQ(inferred, (*outs)[i].type()) << r.op << " output " << i << ": inferred " << inferred.ToString()
-                                           << ", kernel produced " << (*outs)[i].type().ToString();
-  }
-  return outs;
-}
-
-std::vector<Tensor> RunOk(const NodeRun& r) {
-  absl::StatusOr<std::vector<Tensor>> outs = RunNode(r);
-  EXPECT_TRUE(outs.ok()) << outs.status();
-  return outs.ok() ? *outs : std::vector<Tensor>(static_cast<size_t>(r.num_outputs));
-}
-
-// Checks dtype, dims and values (relative-or-absolute tolerance; infinities exactly).
-void ExpectTensor(const Tensor& t, DType dtype, std::vector<int64_t> dims, const std::vector<double>& want,
-                  double tolerance = 1e-5) {
-  ASSERT_EQ(t.dtype(), dtype);
-  ASSERT_EQ(t.dims(), dims);
-  ASSERT_EQ(t.num_elements(), static_cast<int64_t>(want.size()));
-  for (int64_t i = 0; i < t.num_elements(); ++i) {
-    double got = t.GetAsDouble(i);
-    double expected = want[static_cast<size_t>(i)];
-    if (std::isinf(expected) || std::isnan(expected)) {
-      EXPECT_TRUE(got == expected || (std::isnan(got) && std::isnan(expected))) << "element " << i << ": " << got;
-    } else {
-      EXPECT_NEAR(got, expected, tolerance * std::max(1.0, std::fabs(expected))) << "element " << i;
-    }
-  }
-}
+using Runner = kernel_test::StrictNodeRunner<13>;
+using NodeRun = Runner::NodeRun;
+constexpr auto RunNode = &Runner::RunNode;
+constexpr auto RunOk = &Runner::RunOk;
+using kernel_test::ExpectTensor;
 
 // ---------------------------------------------------------------------------
 // Reference outputs (onnx.reference 1.23) for Ramp() inputs.

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "backend/cpu/executor.h"
 #include "backend/cpu/kernel.h"
 #include "backend/cpu/kernels/kernel_utils.h"
+#include "backend/cpu/kernels/kernel_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ir/graph.h"
@@ -46,75 +46,13 @@ const std::vector<double> kHammingSymmetric5 = {0.08695652173913043, 0.543478260
 const std::vector<double> kBlackmanPeriodic6 = {-1.3877787807814457e-17, 0.13000000000000006, 0.6300000000000001, 0.9999999999999999, 0.6300000000000001, 0.13000000000000006};
 
 // ---------------------------------------------------------------------------
-// Harness
+// Harness (shared with the other reference-value kernel tests)
 
-// Deterministic inputs: v_i = (((7 i + seed) mod 13) - 6) / scale (the generator's ramp()).
-Tensor Ramp(std::vector<int64_t> dims, int seed, double scale = 4.0, DType dtype = DType::kFloat32) {
-  Tensor t = Tensor::Zeros(dtype, std::move(dims));
-  for (int64_t i = 0; i < t.num_elements(); ++i) {
-    t.SetFromDouble(i, static_cast<double>(((i * 7 + seed) % 13) - 6) / scale);
-  }
-  return t;
-}
-
-struct NodeRun {
-  std::string op;
-  std::vector<std::optional<Tensor>> inputs;  // nullopt: omitted optional input
-  ir::AttributeMap attributes;
-  int num_outputs = 1;
-  int64_t opset = 17;
-};
-
-// Runs the node through strict shape inference and the executor; every
-// output must have exactly the inferred dtype and shape.
-absl::StatusOr<std::vector<Tensor>> RunNode(const NodeRun& r) {
-  ir::Graph graph;
-  graph.mutable_metadata().opset_imports = {{"", r.opset}};
-  std::vector<ir::ValueId> inputs;
-  std::vector<Tensor> feeds;
-  for (size_t i = 0; i < r.inputs.size(); ++i) {
-    if (!r.inputs[i].has_value()) {
-      inputs.push_back(ir::kNoValue);
-      continue;
-    }
-    inputs.push_back(graph.AddInput(absl::StrCat("in", i), r.inputs[i]->type()));
-    feeds.push_back(*r.inputs[i]);
-  }
-  std::vector<std::string> names;
-  for (int i = 0; i < r.num_outputs; ++i) names.push_back(absl::StrCat("out", i));
-  ir::NodeId node = graph.AddNode(r.op, inputs, names, r.attributes, "n");
-  for (ir::ValueId out : graph.node(node).outputs) graph.AddOutput(out);
-  if (absl::Status s = ir::InferShapes(graph); !s.ok()) return s;
-  absl::StatusOr<CpuExecutor> exec = CpuExecutor::Create(graph);
-  if (!exec.ok()) return exec.status();
-  absl::StatusOr<std::vector<Tensor>> outs = exec->Run(feeds);
-  if (!outs.ok()) return outs.status();
-  for (size_t i = 0; i < outs->size(); ++i) {
-    const ir::TensorType& inferred = graph.value(graph.outputs()[i]).type;
-    const bool agrees = !inferred.shape.is_static() || inferred == (*outs)[i].type();
-    EXPECT_TRUE(agrees && inferred.dtype == (*outs)[i].dtype())
-        << r.op << " output " << i << ": inferred " << inferred.ToString() << ", kernel produced "
-        << (*outs)[i].type().ToString();
-  }
-  return outs;
-}
-
-std::vector<Tensor> RunOk(const NodeRun& r) {
-  absl::StatusOr<std::vector<Tensor>> outs = RunNode(r);
-  EXPECT_TRUE(outs.ok()) << outs.status();
-  return outs.ok() ? *outs : std::vector<Tensor>(static_cast<size_t>(r.num_outputs));
-}
-
-void ExpectValues(const Tensor& t, const std::vector<int64_t>& dims, const std::vector<double>& expected,
-                  double tolerance = 1e-5) {
-  ASSERT_EQ(t.dims(), dims);
-  ASSERT_EQ(t.num_elements(), static_cast<int64_t>(expected.size()));
-  for (int64_t i = 0; i < t.num_elements(); ++i) {
-    EXPECT_NEAR(t.GetAsDouble(i), expected[static_cast<size_t>(i)],
-                tolerance * std::max(1.0, std::abs(expected[static_cast<size_t>(i)])))
-        << "element " << i;
-  }
-}
+using kernel_test::ExpectValues;
+using kernel_test::NodeRun;
+using kernel_test::Ramp;
+using kernel_test::RunNode;
+using kernel_test::RunOk;
 
 Tensor I64(int64_t v) { return Tensor::Scalar<int64_t>(v); }
 
