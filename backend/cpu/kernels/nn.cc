@@ -611,24 +611,50 @@ void DepthwiseConv(const T* x, const T* w, int64_t planes, int64_t channels, con
 // ---------------------------------------------------------------------------
 // Conv
 
-absl::Status ConvKernel(KernelContext& ctx) {
+// What Conv and ConvTranspose both read before their geometry differs: X, W
+// and an optional B of one element type, a weight of X's rank, a positive
+// group, and the window attributes with the kernel taken from W.
+struct ConvOperands {
+  const Tensor* x = nullptr;
+  const Tensor* w = nullptr;
+  const Tensor* b = nullptr;
+  int64_t group = 1;
+  AutoPad auto_pad = AutoPad::kNotSet;
+  std::vector<int64_t> pads;
+  WindowGeometry window;
+};
+
+absl::StatusOr<ConvOperands> ReadConvOperands(KernelContext& ctx) {
   if (absl::Status s = ctx.RequireInputs(2); !s.ok()) return s;
-  const Tensor& x_in = *ctx.input(0);
-  const Tensor& w_in = *ctx.input(1);
-  const Tensor* b_in = ctx.input(2);
-  if (w_in.dtype() != x_in.dtype() || (b_in != nullptr && b_in->dtype() != x_in.dtype())) {
+  ConvOperands op;
+  op.x = ctx.input(0);
+  op.w = ctx.input(1);
+  op.b = ctx.input(2);
+  if (op.w->dtype() != op.x->dtype() || (op.b != nullptr && op.b->dtype() != op.x->dtype())) {
     return ctx.Error("X, W and B must have the same element type");
   }
-  if (w_in.rank() != x_in.rank()) {
-    return ctx.Error(absl::StrCat("weight has ", w_in.rank(), " dims, expected ", x_in.rank()));
+  if (op.w->rank() != op.x->rank()) {
+    return ctx.Error(absl::StrCat("weight has ", op.w->rank(), " dims, expected ", op.x->rank()));
   }
-  int64_t group = ctx.node().GetInt("group", 1);
-  if (group < 1) return ctx.Error(absl::StrCat("group is ", group));
-  std::vector<int64_t> weight_kernel(w_in.dims().begin() + std::min<int64_t>(2, w_in.rank()), w_in.dims().end());
-  AutoPad auto_pad;
-  std::vector<int64_t> pads;
-  absl::StatusOr<WindowGeometry> g = ReadWindow(ctx, x_in.dims(), &weight_kernel, &auto_pad, &pads);
-  if (!g.ok()) return g.status();
+  op.group = ctx.node().GetInt("group", 1);
+  if (op.group < 1) return ctx.Error(absl::StrCat("group is ", op.group));
+  std::vector<int64_t> weight_kernel(op.w->dims().begin() + std::min<int64_t>(2, op.w->rank()), op.w->dims().end());
+  absl::StatusOr<WindowGeometry> window = ReadWindow(ctx, op.x->dims(), &weight_kernel, &op.auto_pad, &op.pads);
+  if (!window.ok()) return window.status();
+  op.window = *window;
+  return op;
+}
+
+absl::Status ConvKernel(KernelContext& ctx) {
+  absl::StatusOr<ConvOperands> operands = ReadConvOperands(ctx);
+  if (!operands.ok()) return operands.status();
+  const Tensor& x_in = *operands->x;
+  const Tensor& w_in = *operands->w;
+  const Tensor* b_in = operands->b;
+  const int64_t group = operands->group;
+  const AutoPad auto_pad = operands->auto_pad;
+  const std::vector<int64_t>& pads = operands->pads;
+  WindowGeometry* g = &operands->window;
   if (absl::Status s = ResolveForwardWindow(ctx, auto_pad, pads, false, *g); !s.ok()) return s;
   int64_t batch = x_in.dim(0);
   int64_t channels = x_in.dim(1);
@@ -696,23 +722,15 @@ absl::Status ConvKernel(KernelContext& ctx) {
 // ConvTranspose
 
 absl::Status ConvTransposeKernel(KernelContext& ctx) {
-  if (absl::Status s = ctx.RequireInputs(2); !s.ok()) return s;
-  const Tensor& x_in = *ctx.input(0);
-  const Tensor& w_in = *ctx.input(1);
-  const Tensor* b_in = ctx.input(2);
-  if (w_in.dtype() != x_in.dtype() || (b_in != nullptr && b_in->dtype() != x_in.dtype())) {
-    return ctx.Error("X, W and B must have the same element type");
-  }
-  if (w_in.rank() != x_in.rank()) {
-    return ctx.Error(absl::StrCat("weight has ", w_in.rank(), " dims, expected ", x_in.rank()));
-  }
-  int64_t group = ctx.node().GetInt("group", 1);
-  if (group < 1) return ctx.Error(absl::StrCat("group is ", group));
-  std::vector<int64_t> weight_kernel(w_in.dims().begin() + std::min<int64_t>(2, w_in.rank()), w_in.dims().end());
-  AutoPad auto_pad;
-  std::vector<int64_t> pads;
-  absl::StatusOr<WindowGeometry> g = ReadWindow(ctx, x_in.dims(), &weight_kernel, &auto_pad, &pads);
-  if (!g.ok()) return g.status();
+  absl::StatusOr<ConvOperands> operands = ReadConvOperands(ctx);
+  if (!operands.ok()) return operands.status();
+  const Tensor& x_in = *operands->x;
+  const Tensor& w_in = *operands->w;
+  const Tensor* b_in = operands->b;
+  const int64_t group = operands->group;
+  const AutoPad auto_pad = operands->auto_pad;
+  const std::vector<int64_t>& pads = operands->pads;
+  WindowGeometry* g = &operands->window;
   size_t spatial = static_cast<size_t>(g->spatial);
   absl::StatusOr<std::vector<int64_t>> output_padding = SpatialInts(ctx, "output_padding", spatial, 0, 0);
   if (!output_padding.ok()) return output_padding.status();
