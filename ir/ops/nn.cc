@@ -235,27 +235,57 @@ absl::Status SetWindowedOutput(InferenceContext& ctx, const Shape& x, const Dim&
   return absl::OkStatus();
 }
 
-absl::Status InferConv(InferenceContext& ctx) {
+// What Conv and ConvTranspose shape inference both check before their
+// geometry differs: a common dtype of X and W, equal ranks of at least 3, a
+// positive group, and the kernel's spatial dims from W (unknown if W's rank
+// is). `rank` is -1 when neither X nor W has a known rank.
+struct ConvShapes {
+  DType dtype = DType::kUndefined;
+  int64_t rank = -1;
+  size_t spatial = 0;
+  int64_t group = 1;
+  std::vector<Dim> kernel_dims;
+};
+
+absl::StatusOr<ConvShapes> ReadConvShapes(const InferenceContext& ctx) {
+  ConvShapes conv;
   absl::StatusOr<DType> dtype = CommonDType(ctx, 0, 1);
   if (!dtype.ok()) return dtype.status();
+  conv.dtype = *dtype;
   const Shape& x = ctx.input_type(0).shape;
   const Shape& weight = ctx.input_type(1).shape;
-  int64_t rank = x.rank_known() ? x.rank() : weight.rank();
-  if (rank < 0) {
-    ctx.set_output_type(0, TensorType{*dtype, Shape()});
-    return absl::OkStatus();
+  conv.rank = x.rank_known() ? x.rank() : weight.rank();
+  if (conv.rank < 0) return conv;
+  if (conv.rank < 3) {
+    return ctx.Error(absl::StrCat("input has rank ", conv.rank, ", expected at least 3 (N, C, spatial...)"));
   }
-  if (rank < 3) return ctx.Error(absl::StrCat("input has rank ", rank, ", expected at least 3 (N, C, spatial...)"));
   if (x.rank_known() && weight.rank_known() && x.rank() != weight.rank()) {
     return ctx.Error(absl::StrCat("weight has ", weight.rank(), " dims, expected ", x.rank()));
   }
-  size_t spatial = static_cast<size_t>(rank - 2);
-  int64_t group = ctx.node().GetInt("group", 1);
-  if (group < 1) return ctx.Error(absl::StrCat("group is ", group, ", expected >= 1"));
-  std::vector<Dim> kernel_dims(spatial);
+  conv.spatial = static_cast<size_t>(conv.rank - 2);
+  conv.group = ctx.node().GetInt("group", 1);
+  if (conv.group < 1) return ctx.Error(absl::StrCat("group is ", conv.group, ", expected >= 1"));
+  conv.kernel_dims.resize(conv.spatial);
+  if (weight.rank_known()) conv.kernel_dims.assign(weight.dims().begin() + 2, weight.dims().end());
+  return conv;
+}
+
+absl::Status InferConv(InferenceContext& ctx) {
+  absl::StatusOr<ConvShapes> conv = ReadConvShapes(ctx);
+  if (!conv.ok()) return conv.status();
+  const DType* dtype = &conv->dtype;
+  if (conv->rank < 0) {
+    ctx.set_output_type(0, TensorType{*dtype, Shape()});
+    return absl::OkStatus();
+  }
+  const Shape& x = ctx.input_type(0).shape;
+  const Shape& weight = ctx.input_type(1).shape;
+  const int64_t rank = conv->rank;
+  const size_t spatial = conv->spatial;
+  const int64_t group = conv->group;
+  std::vector<Dim> kernel_dims = conv->kernel_dims;
   Dim out_channels;
   if (weight.rank_known()) {
-    kernel_dims.assign(weight.dims().begin() + 2, weight.dims().end());
     out_channels = weight.dim(0);
     if (x.rank_known() && x.dim(1).is_static() && weight.dim(1).is_static() &&
         x.dim(1).value() != weight.dim(1).value() * group) {
@@ -286,26 +316,21 @@ absl::Status InferConv(InferenceContext& ctx) {
 }
 
 absl::Status InferConvTranspose(InferenceContext& ctx) {
-  absl::StatusOr<DType> dtype = CommonDType(ctx, 0, 1);
-  if (!dtype.ok()) return dtype.status();
-  const Shape& x = ctx.input_type(0).shape;
-  const Shape& weight = ctx.input_type(1).shape;
-  int64_t rank = x.rank_known() ? x.rank() : weight.rank();
-  if (rank < 0) {
+  absl::StatusOr<ConvShapes> conv = ReadConvShapes(ctx);
+  if (!conv.ok()) return conv.status();
+  const DType* dtype = &conv->dtype;
+  if (conv->rank < 0) {
     ctx.set_output_type(0, TensorType{*dtype, Shape()});
     return absl::OkStatus();
   }
-  if (rank < 3) return ctx.Error(absl::StrCat("input has rank ", rank, ", expected at least 3 (N, C, spatial...)"));
-  if (x.rank_known() && weight.rank_known() && x.rank() != weight.rank()) {
-    return ctx.Error(absl::StrCat("weight has ", weight.rank(), " dims, expected ", x.rank()));
-  }
-  size_t spatial = static_cast<size_t>(rank - 2);
-  int64_t group = ctx.node().GetInt("group", 1);
-  if (group < 1) return ctx.Error(absl::StrCat("group is ", group, ", expected >= 1"));
-  std::vector<Dim> kernel_dims(spatial);
+  const Shape& x = ctx.input_type(0).shape;
+  const Shape& weight = ctx.input_type(1).shape;
+  const int64_t rank = conv->rank;
+  const size_t spatial = conv->spatial;
+  const int64_t group = conv->group;
+  std::vector<Dim> kernel_dims = conv->kernel_dims;
   Dim out_channels;
   if (weight.rank_known()) {
-    kernel_dims.assign(weight.dims().begin() + 2, weight.dims().end());
     if (weight.dim(1).is_static()) out_channels = Dim(weight.dim(1).value() * group);
     if (x.rank_known() && CertainlyDifferent(x.dim(1), weight.dim(0))) {
       return ctx.Error(absl::StrCat("input has ", x.dim(1).value(), " channels but weight has ",
