@@ -94,6 +94,7 @@ std::byte* Tensor::mutable_raw_data() {
     std::memcpy(copy->data, buffer_->data, static_cast<size_t>(byte_size_));
     buffer_ = std::move(copy);
   }
+  buffer_->has_bytes_hash.store(false, std::memory_order_relaxed);
   return buffer_->data;
 }
 
@@ -183,8 +184,15 @@ bool Tensor::BitwiseEquals(const Tensor& other) const {
 size_t Tensor::ContentHash() const {
   size_t h = absl::HashOf(static_cast<int>(dtype_), dims_);
   if (dtype_ == DType::kString) return absl::HashOf(h, strings());
-  return absl::HashOf(
-      h, absl::string_view(reinterpret_cast<const char*>(raw_data()), static_cast<size_t>(byte_size_)));
+  if (!buffer_) return h;
+  if (!buffer_->has_bytes_hash.load(std::memory_order_acquire)) {
+    // The whole buffer: a tensor covers all of its buffer (Reshaped shares it whole).
+    buffer_->bytes_hash.store(
+        absl::HashOf(absl::string_view(reinterpret_cast<const char*>(buffer_->data), static_cast<size_t>(buffer_->size))),
+        std::memory_order_relaxed);
+    buffer_->has_bytes_hash.store(true, std::memory_order_release);
+  }
+  return absl::HashOf(h, buffer_->bytes_hash.load(std::memory_order_relaxed));
 }
 
 std::string Tensor::DebugString(int64_t max_elements) const {

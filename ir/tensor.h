@@ -7,6 +7,7 @@
 #define GSOPT_IR_TENSOR_H_
 
 #include "absl/strings/string_view.h"
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -119,6 +120,12 @@ class Tensor {
     Buffer& operator=(const Buffer&) = delete;
     std::byte* data = nullptr;
     int64_t size = 0;
+    // Hash of the bytes, computed on first use: search hashes every candidate
+    // graph, and the candidates share their weights, so each weight buffer is
+    // hashed once rather than once per graph. mutable_raw_data() clears it,
+    // which is why a writer must not hash a tensor while still filling it.
+    mutable std::atomic<bool> has_bytes_hash{false};
+    mutable std::atomic<size_t> bytes_hash{0};
   };
 
   DType dtype_ = DType::kUndefined;

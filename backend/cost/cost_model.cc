@@ -3,6 +3,8 @@
 // cost_model.h next to the figures they concern.
 #include "backend/cost/cost_model.h"
 
+#include "ir/op_registry.h"
+
 #include <algorithm>
 
 #include "absl/container/flat_hash_set.h"
@@ -174,6 +176,49 @@ NodeCost AnalyticalCostModel::EstimateNode(const ir::Graph& graph, ir::NodeId id
   cost.overhead_us = machine_.launch_overhead_us;
   cost.time_us = std::max(cost.compute_us, cost.memory_us) + cost.overhead_us;
   return cost;
+}
+
+ir::Graph BoundSymbolsCostModel::Bind(const ir::Graph& graph) const {
+  ir::Graph bound = graph;  // shares the weights
+  bool changed = false;
+  for (ir::ValueId id = 0; id < bound.num_values(); ++id) {
+    ir::Shape& shape = bound.mutable_value(id).type.shape;
+    if (shape.rank() < 0) continue;
+    for (ir::Dim& dim : shape.mutable_dims()) {
+      if (!dim.is_symbolic()) continue;
+      auto it = bindings_.find(dim.symbol());
+      dim = ir::Dim(it != bindings_.end() ? it->second : default_value_);
+      changed = true;
+    }
+  }
+  // Values computed from a symbol (a Reshape target built by Shape/Concat)
+  // only become static when inference runs again on the bound dims. A node
+  // whose inference fails keeps its types and shows up as an unknown cost.
+  if (changed) {
+    (void)ir::InferShapes(bound, /*strict=*/false);
+    if (refine_) refine_(bound);
+  }
+  return bound;
+}
+
+bool BoundSymbolsCostModel::NeedsBinding(const ir::Graph& graph) {
+  for (ir::ValueId id = 0; id < graph.num_values(); ++id) {
+    const ir::Shape& shape = graph.value(id).type.shape;
+    for (int64_t i = 0; i < std::max<int64_t>(shape.rank(), 0); ++i) {
+      if (shape.dim(i).is_symbolic()) return true;
+    }
+  }
+  return false;
+}
+
+NodeCost BoundSymbolsCostModel::EstimateNode(const ir::Graph& graph, ir::NodeId node) const {
+  if (!NeedsBinding(graph)) return inner_.EstimateNode(graph, node);
+  return inner_.EstimateNode(Bind(graph), node);
+}
+
+GraphCost BoundSymbolsCostModel::Estimate(const ir::Graph& graph) const {
+  if (!NeedsBinding(graph)) return inner_.Estimate(graph);
+  return inner_.Estimate(Bind(graph));
 }
 
 }  // namespace gsopt::backend

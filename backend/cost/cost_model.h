@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -182,6 +183,36 @@ class AnalyticalCostModel : public CostModel {
  private:
   MachineModel machine_;
   absl::flat_hash_map<std::string, WorkFunction> work_;  // key "domain::op_type"
+};
+
+// Costs a graph whose inputs have symbolic dims (a dynamic batch) as if each
+// symbol had a value: `bindings`, else `default_value`. Ranking rewrites
+// rarely depends on the batch size, and a model with `batch` as its first dim
+// is the common case, so optimize uses this with batch = 1 rather than give
+// up on costing. Dims no symbol names (unknown after inference) stay unknown.
+class BoundSymbolsCostModel : public CostModel {
+ public:
+  // `refine` runs on each bound copy after shape inference; a caller that can
+  // fold constants passes that here, so shapes computed by Shape/Gather/Concat
+  // chains become static too (this library does not depend on the passes).
+  using Refinement = std::function<void(ir::Graph&)>;
+  BoundSymbolsCostModel(const CostModel& inner, std::map<std::string, int64_t> bindings, int64_t default_value = 1,
+                        Refinement refine = {})
+      : inner_(inner), bindings_(std::move(bindings)), default_value_(default_value), refine_(std::move(refine)) {}
+
+  std::string name() const override { return inner_.name(); }
+  NodeCost EstimateNode(const ir::Graph& graph, ir::NodeId node) const override;
+  GraphCost Estimate(const ir::Graph& graph) const override;
+  // The graph with every symbolic dim replaced by its value.
+  ir::Graph Bind(const ir::Graph& graph) const;
+  // Whether any value has a symbolic dim (a fully static graph is costed as is).
+  static bool NeedsBinding(const ir::Graph& graph);
+
+ private:
+  const CostModel& inner_;
+  std::map<std::string, int64_t> bindings_;
+  int64_t default_value_;
+  Refinement refine_;
 };
 
 }  // namespace gsopt::backend

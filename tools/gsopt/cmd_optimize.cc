@@ -1,14 +1,23 @@
-// `gsopt optimize MODEL -o OUT`: runs the optimization pipeline, checks the
-// optimized graph against the original on random inputs (on by default; a
-// failed check means OUT is not written), writes OUT atomically and prints a
-// before/after summary.
+// `gsopt optimize MODEL -o OUT`: cleans the graph up (constant folding,
+// no-op removal, dead code), searches for a cheaper equivalent graph with the
+// rule library and the cost model, checks the result against the original on
+// random inputs (on by default; a failed check means OUT is not written),
+// writes OUT atomically and prints a report: cost before and after, the rules
+// that fired, where the time went and the verification result.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <map>
 
 #include "absl/strings/str_cat.h"
 #include "backend/cost/flops.h"
+#include "backend/cost/cost_model.h"
 #include "rewrites/pass.h"
+#include "rewrites/passes/passes.h"
+#include "search/rule_source.h"
+#include "search/search.h"
+#include "tools/gsopt/rule_args.h"
 #include "tools/gsopt/commands.h"
 #include "tools/gsopt/model_io.h"
 #include "verifier/random/differential.h"
@@ -36,22 +45,61 @@ GraphStats StatsOf(const ir::Graph& g) {
   return s;
 }
 
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+// A one-line progress bar on stderr, redrawn in place; only on a terminal,
+// so logs and tests see just the report.
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled) {}
+  ~ProgressBar() { Finish(); }
+  void Update(const search::Progress& p, double initial_cost_us) {
+    if (!enabled_) return;
+    constexpr int kWidth = 30;
+    int filled = static_cast<int>(p.fraction * kWidth + 0.5);
+    std::fprintf(stderr, "\r  search [%-*s] %3d%%  %lld expansions, %lld candidates, best %.3f ms (%+.1f%%)  ", kWidth,
+                 std::string(static_cast<size_t>(std::min(filled, kWidth)), '#').c_str(),
+                 static_cast<int>(p.fraction * 100), static_cast<long long>(p.expansions),
+                 static_cast<long long>(p.candidates), p.best_cost_us / 1000,
+                 initial_cost_us > 0 ? 100 * (p.best_cost_us / initial_cost_us - 1) : 0.0);
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+  void Finish() {
+    if (enabled_ && drawn_) std::fprintf(stderr, "\n");
+    drawn_ = false;
+  }
+
+ private:
+  bool enabled_;
+  bool drawn_ = false;
+};
+
 }  // namespace
 
 int OptimizeCommand(const std::vector<std::string>& args) {
   ArgSpec spec("optimize", "MODEL -o OUT",
-               "Optimizes MODEL and writes OUT (.onnx or .gsir). OUT is checked against MODEL on\n"
-               "random inputs first; if they differ, OUT is not written and the exit code is 3.\n"
-               "Today's pipeline: constant folding, Identity/Dropout/no-op Cast removal, dead-code\n"
-               "elimination.");
+               "Optimizes MODEL and writes OUT (.onnx or .gsir): cleanup passes (constant folding,\n"
+               "Identity/Dropout/no-op Cast removal, dead code), then a search over the rule library\n"
+               "guided by the analytical cost model. OUT is checked against MODEL on random inputs\n"
+               "first; if they differ, OUT is not written and the exit code is 3.");
   spec.Option("output", "OUT", "output file", "o")
-      .Switch("no-verify", "skip the random-input check of OUT against MODEL (not recommended)")
-      .Option("trials", "N", "random input sets for the check (default 3)")
+      .Option("search", "S", "search strategy: backtrack (TASO, default) or greedy; none skips the search")
+      .Option("alpha", "A", "backtracking relaxation: keep candidates cheaper than A x best (default 1.05)")
+      .Option("budget", "N", "maximum graphs expanded by the search (default 100)")
+      .Option("time-limit", "S", "wall-clock limit of the search in seconds (default 2)")
+      .Option("stop-after", "N", "apply at most N rewrites (to bisect a bad rewrite)");
+  AddRuleOptions(spec);
+  spec.Switch("no-verify", "skip the random-input check of OUT against MODEL (not recommended)")
+      .Switch("progress", "draw the search progress bar even when stderr is not a terminal")
+      .Option("trials", "N", "random input sets for the check (default 3; 1 above 5 GFLOPs per run)")
       .Option("rtol", "R", "relative tolerance of the check (default 1e-3)")
       .Option("atol", "A", "absolute tolerance of the check (default 1e-4)")
       .Option("seed", "S", "seed of the check's random inputs (default 0)")
       .Repeated("dim", "SYMBOL=VALUE", "value of a symbolic dim for the check (default 1)")
-      .Repeated("input-shape", "NAME=D1,D2,..", "fix the dims of a graph input (enables more folding)");
+      .Repeated("input-shape", "NAME=D1,D2,..", "fix the dims of a graph input (enables folding and costing)");
   ParsedArgs parsed;
   if (std::optional<int> exit = ParseCommandLine(spec, args, 1, 1, &parsed)) return *exit;
   std::optional<std::string> out = parsed.Get("output");
@@ -62,12 +110,23 @@ int OptimizeCommand(const std::vector<std::string>& args) {
   const std::string& path = parsed.positional()[0];
   absl::StatusOr<LoadOptions> load_options = LoadOptionsFromArgs(parsed);
   absl::StatusOr<verifier::RandomInputOptions> random_options = RandomInputOptionsFromArgs(parsed);
-  absl::StatusOr<int64_t> trials = parsed.GetInt("trials", 3);
+  absl::StatusOr<int64_t> trials = parsed.GetInt("trials", -1);
   absl::StatusOr<double> rtol = parsed.GetDouble("rtol", 1e-3);
   absl::StatusOr<double> atol = parsed.GetDouble("atol", 1e-4);
-  for (const absl::Status& s : {load_options.status(), random_options.status(), trials.status(), rtol.status(), atol.status()}) {
-    if (!s.ok()) return ReportError("optimize", s);
+  absl::StatusOr<double> alpha = parsed.GetDouble("alpha", 1.05);
+  absl::StatusOr<int64_t> budget = parsed.GetInt("budget", 100);
+  absl::StatusOr<double> time_limit = parsed.GetDouble("time-limit", 2.0);
+  absl::StatusOr<int64_t> stop_after = parsed.GetInt("stop-after", -1);
+  std::string strategy_name = parsed.GetOr("search", "backtrack");
+  absl::StatusOr<search::Strategy> strategy =
+      strategy_name == "none" ? search::Strategy::kGreedy : search::ParseStrategy(strategy_name);
+  for (const absl::Status& s : {load_options.status(), random_options.status(), trials.status(), rtol.status(),
+                                atol.status(), alpha.status(), budget.status(), time_limit.status(),
+                                stop_after.status(), strategy.status()}) {
+    if (!s.ok()) return ReportError("optimize", absl::InvalidArgumentError(s.message()));
   }
+  absl::StatusOr<rewrites::RuleSet> rules = RulesFromArgs(parsed);
+  if (!rules.ok()) return ReportError("optimize", rules.status());
   absl::StatusOr<ir::Graph> original = LoadModel(path, *load_options);
   if (!original.ok()) return ReportError("optimize", original.status());
 
@@ -77,10 +136,85 @@ int OptimizeCommand(const std::vector<std::string>& args) {
   if (absl::Status s = pipeline.Run(optimized); !s.ok()) {
     return ReportError("optimize", absl::Status(s.code(), absl::StrCat(path, ": ", s.message())));
   }
-  double optimize_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  double cleanup_seconds = Seconds(start);
+
+  backend::AnalyticalCostModel analytical;
+  // Symbolic dims are costed at their --dim value (default 1), as the check runs them.
+  backend::BoundSymbolsCostModel cost_model(analytical, random_options->symbolic_dims,
+                                            random_options->default_symbolic_dim, [](ir::Graph& bound) {
+                                              rewrites::PassPipeline fold;
+                                              fold.Add(rewrites::CreateConstantFoldingPass());
+                                              (void)fold.Run(bound, /*max_iterations=*/2);
+                                            });
+  backend::GraphCost original_cost = cost_model.Estimate(*original);
+  std::optional<search::SearchResult> result;
+  std::string search_note;
+  auto search_start = std::chrono::steady_clock::now();
+  if (strategy_name == "none") {
+    search_note = "skipped (--search none)";
+  } else if (backend::GraphCost cost = cost_model.Estimate(optimized); !cost.known()) {
+    std::string reason;
+    for (const backend::NodeCost& n : cost.nodes) {
+      if (!n.known()) {
+        reason = absl::StrCat(n.name, " (", n.op_type, "): ", n.unknown_reason);
+        break;
+      }
+    }
+    search_note = absl::StrCat("skipped: the cost of ", reason);
+  } else {
+    search::SearchOptions options;
+    options.strategy = *strategy;
+    options.alpha = *alpha;
+    options.budget = *budget;
+    options.time_limit_seconds = *time_limit;
+    options.stop_after = *stop_after;
+    ProgressBar bar(parsed.Has("progress") || isatty(fileno(stderr)));
+    double initial = *cost.total_us;
+    options.progress = [&](const search::Progress& p) { bar.Update(p, initial); };
+    search::RuleRewriteSource source(*rules);
+    absl::StatusOr<search::SearchResult> searched = search::Search(optimized, source, cost_model, options);
+    bar.Finish();
+    if (!searched.ok()) {
+      return ReportError("optimize", absl::Status(searched.status().code(),
+                                                  absl::StrCat(path, ": search failed: ", searched.status().message())));
+    }
+    result = *std::move(searched);
+    optimized = result->best;
+    if (absl::Status s = pipeline.Run(optimized); !s.ok()) {  // rewrites can leave Identities and dead constants
+      return ReportError("optimize", absl::Status(s.code(), absl::StrCat(path, ": ", s.message())));
+    }
+  }
+  double search_seconds = Seconds(search_start);
+  double optimize_seconds = Seconds(start);
+  backend::GraphCost final_cost = cost_model.Estimate(optimized);
 
   GraphStats before = StatsOf(*original), after = StatsOf(optimized);
-  std::printf("optimized %s in %.1f ms\n\n", path.c_str(), optimize_ms);
+  std::printf("optimized %s in %.2f s (cleanup %.2f s, search %.2f s)\n\n", path.c_str(), optimize_seconds,
+              cleanup_seconds, search_seconds);
+  if (result) {
+    std::printf("search: %s, alpha %.3g, budget %lld, time limit %.3g s, %d rules\n",
+                std::string(search::StrategyName(*strategy)).c_str(), *alpha, static_cast<long long>(*budget),
+                *time_limit, rules->size());
+    std::printf("  stopped: %s after %lld expansions (%lld candidates, %lld duplicates) in %.2f s\n",
+                std::string(search::StopReasonName(result->stop_reason)).c_str(),
+                static_cast<long long>(result->expansions), static_cast<long long>(result->candidates),
+                static_cast<long long>(result->duplicates), result->seconds);
+    if (result->rule_counts.empty()) {
+      std::printf("  rules fired: none\n");
+    } else {
+      std::printf("  rules fired (%zu rewrites):\n", result->trace.size());
+      for (const auto& [rule, count] : result->rule_counts) std::printf("    %-34s x%d\n", rule.c_str(), count);
+    }
+  } else {
+    std::printf("search: %s\n", search_note.c_str());
+  }
+  if (original_cost.known() && final_cost.known()) {
+    std::printf("  cost (%s model): %.3f ms -> %.3f ms (%+.1f%%)\n\n", cost_model.name().c_str(),
+                *original_cost.total_us / 1000, *final_cost.total_us / 1000,
+                100 * (*final_cost.total_us / *original_cost.total_us - 1));
+  } else {
+    std::printf("  cost: unknown (symbolic or unknown dims)\n\n");
+  }
   std::printf("  %-14s %12s %12s\n", "", "before", "after");
   std::printf("  %-14s %12d %12d\n", "nodes", before.nodes, after.nodes);
   std::printf("  %-14s %12lld %12lld\n", "initializers", static_cast<long long>(before.initializers),
@@ -94,7 +228,9 @@ int OptimizeCommand(const std::vector<std::string>& args) {
   for (const auto& [op, n] : after.ops) op_changes[op].second = n;
   std::string changes;
   for (const auto& [op, counts] : op_changes) {
-    if (counts.first != counts.second) absl::StrAppend(&changes, changes.empty() ? "" : ", ", op, " ", counts.first, "->", counts.second);
+    if (counts.first != counts.second) {
+      absl::StrAppend(&changes, changes.empty() ? "" : ", ", op, " ", counts.first, "->", counts.second);
+    }
   }
   std::printf("  op changes: %s\n", changes.empty() ? "none" : changes.c_str());
   std::map<std::string, int> pass_counts;
@@ -106,17 +242,22 @@ int OptimizeCommand(const std::vector<std::string>& args) {
   if (parsed.Has("no-verify")) {
     std::printf("verification: skipped (--no-verify)\n");
   } else {
+    auto verify_start = std::chrono::steady_clock::now();
     verifier::DifferentialOptions options;
-    options.trials = static_cast<int>(*trials);
+    // Each trial runs both graphs on the executor; for a model the size of
+    // BERT-large that is seconds, so big models get one trial by default.
+    constexpr int64_t kBigModelFlops = 5'000'000'000;
+    options.trials = static_cast<int>(*trials >= 0 ? *trials : before.flops > kBigModelFlops ? 1 : 3);
     options.inputs = *random_options;
     options.tolerance = {*rtol, *atol};
     absl::StatusOr<verifier::DifferentialReport> report = verifier::CompareGraphs(optimized, *original, options);
     if (!report.ok()) {
-      return ReportError("optimize", absl::Status(report.status().code(),
-                                                  absl::StrCat(path, ": cannot verify the result (", report.status().message(),
-                                                               "); nothing written. Use --no-verify to write it unchecked")));
+      return ReportError("optimize",
+                         absl::Status(report.status().code(),
+                                      absl::StrCat(path, ": cannot verify the result (", report.status().message(),
+                                                   "); nothing written. Use --no-verify to write it unchecked")));
     }
-    std::printf("verification: %s\n", report->Summary().c_str());
+    std::printf("verification: %s (%.2f s)\n", report->Summary().c_str(), Seconds(verify_start));
     if (!report->matches) {
       std::fprintf(stderr, "gsopt optimize: error: %s: the optimized graph differs from the original; %s not written\n",
                    path.c_str(), out->c_str());
@@ -124,7 +265,7 @@ int OptimizeCommand(const std::vector<std::string>& args) {
     }
   }
   if (absl::Status s = SaveModel(optimized, *out, path); !s.ok()) return ReportError("optimize", s);
-  std::printf("wrote %s\n", out->c_str());
+  std::printf("wrote %s (total %.2f s)\n", out->c_str(), Seconds(start));
   return kExitOk;
 }
 

@@ -25,6 +25,8 @@ int InfoCommand(const std::vector<std::string>& args);
 int RunCommand(const std::vector<std::string>& args);
 int ConvertCommand(const std::vector<std::string>& args);
 int OptimizeCommand(const std::vector<std::string>& args);
+int ExplainCommand(const std::vector<std::string>& args);
+int RewriteCommand(const std::vector<std::string>& args);
 int VerifyCommand(const std::vector<std::string>& args);
 int RandomizeWeightsCommand(const std::vector<std::string>& args);
 int TestOnnxCommand(const std::vector<std::string>& args);

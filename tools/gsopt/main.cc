@@ -20,6 +20,8 @@ constexpr Subcommand kSubcommands[] = {
     {"run", gsopt::cli::RunCommand, "execute a model on given or random inputs, compare with expected"},
     {"convert", gsopt::cli::ConvertCommand, "convert between ONNX (.onnx) and text IR (.gsir)"},
     {"optimize", gsopt::cli::OptimizeCommand, "optimize a model and check the result against it"},
+    {"explain", gsopt::cli::ExplainCommand, "list where rewrite rules match a model and what each would save"},
+    {"rewrite", gsopt::cli::RewriteCommand, "apply chosen rules wherever they match (rule testing, bisection)"},
     {"verify", gsopt::cli::VerifyCommand, "compare two models on random inputs"},
     {"randomize-weights", gsopt::cli::RandomizeWeightsCommand, "replace weights by seeded random values"},
     {"test-onnx", gsopt::cli::TestOnnxCommand, "run ONNX backend node tests (conformance)"},
