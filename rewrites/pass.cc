@@ -41,6 +41,7 @@ PassPipeline MakeCleanupPipeline() {
   PassPipeline pipeline;
   pipeline.Add(CreateConstantFoldingPass());
   pipeline.Add(CreateIdentityEliminationPass());
+  pipeline.Add(CreateCommonSubexpressionEliminationPass());
   pipeline.Add(CreateDeadCodeEliminationPass());
   return pipeline;
 }

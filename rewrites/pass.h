@@ -44,7 +44,7 @@ class PassPipeline {
   std::vector<PassRecord> log_;
 };
 
-// The cleanup pipeline `gsopt optimize` runs today: constant folding,
+// The cleanup pipeline `gsopt optimize` runs before and after its search: constant folding,
 // Identity/Dropout elimination, dead-code elimination.
 PassPipeline MakeCleanupPipeline();
 

@@ -3,7 +3,14 @@
 
 #include <utility>
 
+#include "rewrites/passes/passes.h"
+
 namespace gsopt::search {
+
+RuleRewriteSource::RuleRewriteSource(const rewrites::RuleSet& rules)
+    : rules_(rules), canonicalize_(rewrites::CreateCommonSubexpressionEliminationPass()) {}
+
+RuleRewriteSource::~RuleRewriteSource() = default;
 
 absl::StatusOr<std::vector<Candidate>> RuleRewriteSource::Expand(const ir::Graph& graph) {
   std::vector<Candidate> candidates;
@@ -14,6 +21,7 @@ absl::StatusOr<std::vector<Candidate>> RuleRewriteSource::Expand(const ir::Graph
       ++skipped_;
       continue;
     }
+    if (absl::StatusOr<bool> cse = canonicalize_->Run(*rewritten); !cse.ok()) return cse.status();
     candidates.push_back(
         Candidate{*std::move(rewritten), rules_.name(match.rule), rewrites::RuleSet::Describe(graph, match)});
   }

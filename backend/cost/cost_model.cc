@@ -6,6 +6,7 @@
 #include "ir/op_registry.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -134,6 +135,25 @@ absl::StatusOr<OpWork> AnalyticalCostModel::DefaultWork(const ir::Graph& graph, 
   if (!bytes.ok()) return bytes.status();
   work.bytes = *bytes;
   if (work.op_class == OpClass::kView && machine.views_are_free) work.bytes = {};
+  if (node.domain.empty()) {
+    if (auto slow = machine.slow_kernels.find(node.op_type); slow != machine.slow_kernels.end()) {
+      work.speed = slow->second;
+    }
+    if (node.op_type == "Split" && node.has_input(0) && graph.value(node.inputs[0]).type.shape.rank() == 4) {
+      work.extra_bytes = machine.split_4d_extra_passes * static_cast<double>(work.bytes.total());
+    }
+    if (node.op_type == "Conv" && node.has_input(1)) {
+      const ir::Shape& w = graph.value(node.inputs[1]).type.shape;
+      int64_t group = node.GetInt("group", 1);
+      if (group > 1 && w.rank() >= 3 && w.dim(1).is_static()) {
+        int64_t per_group = w.dim(1).value();
+        if (per_group > 1 && per_group < machine.conv_channel_block) {
+          work.speed = std::pow(static_cast<double>(per_group) / static_cast<double>(machine.conv_channel_block),
+                                machine.grouped_conv_exponent);
+        }
+      }
+    }
+  }
   // Data movement does no arithmetic, whatever the FLOP table says.
   if (work.op_class == OpClass::kDataMovement || work.op_class == OpClass::kView) return work;
   std::optional<int64_t> flops = NodeFlops(graph, node);
@@ -169,10 +189,11 @@ NodeCost AnalyticalCostModel::EstimateNode(const ir::Graph& graph, ir::NodeId id
   cost.bytes = work->bytes;
   const MachineModel::Efficiency& eff = machine_.For(work->op_class);
   // GFLOP/s = 1e3 FLOP/us and GB/s = 1e3 B/us.
-  cost.compute_us = static_cast<double>(work->flops) / (machine_.peak_gflops * eff.compute * 1e3);
+  cost.compute_us = static_cast<double>(work->flops) / (machine_.peak_gflops * eff.compute * work->speed * 1e3);
+  double bytes = static_cast<double>(work->bytes.total()) + work->extra_bytes;
   double bandwidth =
-      work->bytes.total() <= machine_.cache_bytes ? machine_.cache_bandwidth_gbps : machine_.dram_bandwidth_gbps;
-  cost.memory_us = static_cast<double>(work->bytes.total()) / (bandwidth * eff.bandwidth * 1e3);
+      bytes <= static_cast<double>(machine_.cache_bytes) ? machine_.cache_bandwidth_gbps : machine_.dram_bandwidth_gbps;
+  cost.memory_us = bytes / (bandwidth * eff.bandwidth * work->speed * 1e3);
   cost.overhead_us = machine_.launch_overhead_us;
   cost.time_us = std::max(cost.compute_us, cost.memory_us) + cost.overhead_us;
   return cost;

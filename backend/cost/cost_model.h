@@ -99,6 +99,31 @@ struct MachineModel {
   // bytes. Set false to charge them a copy.
   bool views_are_free = true;
 
+  // What ONNX Runtime's CPU kernels (1.31, AVX-512) do that a roofline does
+  // not show, measured by timing rewritten models against the originals in
+  // ORT (ORT_ENABLE_ALL, 2 threads; the study behind issue 3's rule choices):
+  //
+  // Slow kernels run at this fraction of their class's attainable speed.
+  // LRN on [1,64,56,56] took ~3 ms for 0.8 MB moved (~0.3 GB/s) while the same
+  // math as Mul + 1x1 Conv + Pow + Div ran 19x faster; Pow with a fractional
+  // exponent costs ~10x a Sqrt per element.
+  std::map<std::string, double> slow_kernels = {{"LRN", 0.01}, {"Pow", 0.1}};
+  // Convolutions run in a channel-blocked layout (NCHWc, 16 channels per
+  // block with AVX-512). A grouped Conv whose groups have fewer input channels
+  // than a block falls back to a plain kernel: a 3x3 Conv with 4 channels per
+  // group ran 1.27x faster as the same Conv with 16 per group (4x the FLOPs),
+  // one with 8 per group 1.47x faster with 16 (2x the FLOPs), while going
+  // past 16 only added FLOPs. Modeled as compute efficiency x
+  // (channels per group / block) ^ grouped_conv_exponent below a block.
+  // Depthwise Convs (one channel per group) have their own fast kernel.
+  int64_t conv_channel_block = 16;
+  double grouped_conv_exponent = 1.3;
+  // Split is not layout-aware: on a 4-D activation it costs a reorder out
+  // of and back into the blocked layout (merging sibling Convs into one Conv
+  // and a Split measured 0.85x-0.97x on Inception and NasNet). Charged as
+  // this many extra passes over the Split's bytes.
+  double split_4d_extra_passes = 2.0;
+
   const Efficiency& For(OpClass op_class) const;
 };
 
@@ -107,6 +132,10 @@ struct OpWork {
   OpClass op_class = OpClass::kOther;
   int64_t flops = 0;
   BytesMoved bytes;
+  // Multiplies the class's attainable compute and bandwidth (a slow kernel,
+  // a grouped Conv off the blocked layout); 1 for the roofline proper.
+  double speed = 1.0;
+  double extra_bytes = 0;  // bytes beyond `bytes` the runtime moves (layout reorders)
 };
 
 // Cost of one node. `time_us` is nullopt when the cost is unknown, and

@@ -38,6 +38,25 @@ void LowerForOpset(const Graph& graph, Node& node) {
   }
 }
 
+// A let used as an attribute: rank 0 becomes int/float, rank 1 ints/floats
+// (so `ints(3)` stays a list); floating dtypes give float attributes.
+absl::StatusOr<ir::Attribute> TensorToAttribute(const ir::Tensor& t) {
+  bool integral = !ir::IsFloatingPoint(t.dtype());
+  if (t.rank() == 0) {
+    if (integral) return ir::Attribute(t.GetAsInt64(0));
+    return ir::Attribute(static_cast<float>(t.GetAsDouble(0)));
+  }
+  if (t.rank() != 1) return absl::InvalidArgumentError("an attribute must be a scalar or a vector");
+  if (integral) {
+    std::vector<int64_t> v;
+    for (int64_t i = 0; i < t.num_elements(); ++i) v.push_back(t.GetAsInt64(i));
+    return ir::Attribute(v);
+  }
+  std::vector<float> v;
+  for (int64_t i = 0; i < t.num_elements(); ++i) v.push_back(static_cast<float>(t.GetAsDouble(i)));
+  return ir::Attribute(v);
+}
+
 absl::Status InferNode(Graph& graph, NodeId id) {
   const Node& node = graph.node(id);
   const ir::OpSchema* schema = ir::OpRegistry::Global().Find(node.domain, node.op_type);
@@ -146,6 +165,13 @@ absl::StatusOr<Graph> RuleSet::Apply(const Match& match, const Graph& input) con
         for (const auto& [name, value] : std::get<ir::AttributeMap>(rest)) attributes.emplace(name, value);
       } else if (binding.param) {
         attributes[binding.name] = std::get<ir::Attribute>(match.params.at(*binding.param));
+      } else if (binding.variable) {
+        absl::StatusOr<ir::Attribute> attribute = TensorToAttribute(lets.at(*binding.variable));
+        if (!attribute.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat("rule '", rule.name, "': attribute ", binding.name, "=%",
+                                                         *binding.variable, ": ", attribute.status().message()));
+        }
+        attributes[binding.name] = *std::move(attribute);
       } else {
         attributes[binding.name] = internal::LiteralToAttribute(binding.value);
       }
@@ -199,7 +225,9 @@ absl::StatusOr<Graph> RuleSet::Apply(const Match& match, const Graph& input) con
     }
   }
   if (absl::Status status = graph.TopologicalSort(); !status.ok()) {
-    return absl::InternalError(absl::StrCat("rule '", rule.name, "' made a cycle: ", status.message()));
+    // Merging two nodes where one feeds the other (a recurrent cell's steps)
+    // would make the merged node read its own output: not applicable here.
+    return absl::FailedPreconditionError(absl::StrCat("rule '", rule.name, "' would make a cycle here"));
   }
   graph.Compact();
 #ifndef NDEBUG

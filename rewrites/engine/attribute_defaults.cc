@@ -72,6 +72,10 @@ ir::AttributeMap NormalizedAttributes(const ir::Graph& graph, const ir::Node& no
       for (int64_t i = rank - 1; i >= 0; --i) reversed.push_back(i);
       Default(attributes, "perm", reversed);
     }
+  } else if (op == "LRN") {
+    Default(attributes, "alpha", 0.0001f);
+    Default(attributes, "beta", 0.75f);
+    Default(attributes, "bias", 1.0f);
   } else if (op == "LeakyRelu") {
     Default(attributes, "alpha", 0.01f);
   } else if (op == "Gelu") {

@@ -3,6 +3,8 @@
 #include "rewrites/engine/const_eval.h"
 
 #include <cstdint>
+#include <algorithm>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -209,6 +211,13 @@ absl::StatusOr<ExprValue> ExprEvaluator::Call(const rules::ConstExpr& expr) {
       absl::StatusOr<Tensor> cast = CastTo(*b.tensor, a.tensor->dtype());
       if (!cast.ok()) return cast.status();
       b.tensor = *cast;
+    } else if (a.tensor->dtype() != b.tensor->dtype()) {  // two weak ones: an int and a float
+      absl::StatusOr<Tensor> ca = CastTo(*a.tensor, DType::kFloat64);
+      absl::StatusOr<Tensor> cb = CastTo(*b.tensor, DType::kFloat64);
+      if (!ca.ok()) return ca.status();
+      if (!cb.ok()) return cb.status();
+      a.tensor = *ca;
+      b.tensor = *cb;
     }
     static const std::map<std::string, std::string> kOps = {
         {"add", "Add"}, {"sub", "Sub"}, {"mul", "Mul"}, {"div", "Div"}, {"matmul", "MatMul"}};
@@ -265,6 +274,81 @@ absl::StatusOr<ExprValue> ExprEvaluator::Call(const rules::ConstExpr& expr) {
     Tensor pads_tensor = Tensor::FromVector<int64_t>({static_cast<int64_t>(full.size())}, full);
     absl::StatusOr<Tensor> out = RunKernel("Pad", {&w, &pads_tensor});
     if (!out.ok()) return out.status();
+    return Strong(*std::move(out));
+  }
+  if (fn == "mod") {
+    absl::StatusOr<int64_t> a = ToInt(args[0], "mod() dividend");
+    absl::StatusOr<int64_t> b = ToInt(args[1], "mod() divisor");
+    if (!a.ok()) return a.status();
+    if (!b.ok()) return b.status();
+    if (*b == 0) return absl::InvalidArgumentError("mod() by zero");
+    return Weak(Tensor::Scalar<int64_t>(*a % *b));
+  }
+  if (fn == "regroup_kernel") {
+    // A Conv with G groups has weight [Cout, Cin/G, k...]; the same Conv
+    // with G/k groups has weight [Cout, k*Cin/G, k...] where output channel
+    // o of old group g reads only the slice of new group g/k that old group
+    // g covered: a block-diagonal kernel, zero elsewhere.
+    const Tensor& w = *args[0].tensor;
+    absl::StatusOr<int64_t> groups = ToInt(args[1], "regroup_kernel() groups");
+    absl::StatusOr<int64_t> factor = ToInt(args[2], "regroup_kernel() factor");
+    if (!groups.ok()) return groups.status();
+    if (!factor.ok()) return factor.status();
+    if (w.rank() < 3 || *factor < 1 || *groups % *factor != 0 || w.dim(0) % *groups != 0) {
+      return absl::InvalidArgumentError("regroup_kernel() needs groups divisible by the factor and by Cout");
+    }
+    const int64_t cout = w.dim(0), cin_per_group = w.dim(1), k = *factor;
+    const int64_t out_per_group = cout / *groups;
+    int64_t spatial = 1;
+    for (int64_t i = 2; i < w.rank(); ++i) spatial *= w.dim(i);
+    std::vector<int64_t> dims = w.dims();
+    dims[1] = cin_per_group * k;
+    absl::StatusOr<Tensor> out = Tensor::Create(w.dtype(), dims);
+    if (!out.ok()) return out.status();
+    const int64_t element = ir::ByteSizeFor(w.dtype(), 1);
+    if (element * w.num_elements() != w.byte_size()) {
+      return absl::UnimplementedError("regroup_kernel() needs a whole-byte dtype");
+    }
+    const std::byte* src = w.raw_data();
+    std::byte* dst = out->mutable_raw_data();  // zero-initialized
+    const int64_t row = cin_per_group * spatial * element;  // one output channel's old weights
+    for (int64_t o = 0; o < cout; ++o) {
+      int64_t position_in_new_group = (o / out_per_group) % k;
+      std::memcpy(dst + (o * k + position_in_new_group) * row, src + o * row, static_cast<size_t>(row));
+    }
+    return Strong(*std::move(out));
+  }
+  if (fn == "band_kernel") {
+    // The 1x1 Conv kernel [C, C, 1, 1] that sums, for each channel c, the
+    // channels of LRN's window: c - floor((size-1)/2) .. c + ceil((size-1)/2).
+    absl::StatusOr<int64_t> channels = ToInt(args[0], "band_kernel() channels");
+    absl::StatusOr<int64_t> size = ToInt(args[1], "band_kernel() size");
+    if (!channels.ok()) return channels.status();
+    if (!size.ok()) return size.status();
+    if (args[2].tensor->num_elements() != 1) return absl::InvalidArgumentError("band_kernel() value must be a scalar");
+    const int64_t c = *channels, n = *size;
+    if (c < 1 || n < 1 || c > 4096) return absl::InvalidArgumentError("band_kernel() needs 1 <= channels <= 4096");
+    const float value = static_cast<float>(args[2].tensor->GetAsDouble(0));
+    Tensor w = Tensor::FromVector<float>({c, c, 1, 1}, std::vector<float>(static_cast<size_t>(c * c), 0.0f));
+    float* data = w.mutable_data<float>();
+    for (int64_t out = 0; out < c; ++out) {
+      int64_t lo = std::max<int64_t>(0, out - (n - 1) / 2);
+      int64_t hi = std::min<int64_t>(c - 1, out + (n - 1 + 1) / 2);  // ceil((n-1)/2)
+      for (int64_t in = lo; in <= hi; ++in) data[out * c + in] = value;
+    }
+    return Strong(std::move(w));
+  }
+  if (fn == "full") {
+    // full(dims, value): a float32 tensor of `dims` filled with `value`
+    // (a strong tensor value keeps its dtype).
+    absl::StatusOr<std::vector<int64_t>> dims = ToInts(args[0], "full() dims");
+    if (!dims.ok()) return dims.status();
+    if (args[1].tensor->num_elements() != 1) return absl::InvalidArgumentError("full() value must be a scalar");
+    DType dtype = args[1].weak ? DType::kFloat32 : args[1].tensor->dtype();
+    absl::StatusOr<Tensor> out = Tensor::Create(dtype, *dims);
+    if (!out.ok()) return out.status();
+    const double value = args[1].tensor->GetAsDouble(0);
+    for (int64_t i = 0; i < out->num_elements(); ++i) out->SetFromDouble(i, value);
     return Strong(*std::move(out));
   }
   if (fn == "ints") {

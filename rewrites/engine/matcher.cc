@@ -2,6 +2,8 @@
 // order, enumerating matches by backtracking, and checking side conditions.
 // See rule_engine.h for the algorithm.
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -62,6 +64,18 @@ std::vector<int> MatchingOrder(const rules::Pattern& pattern) {
     place(next);
   }
   return order;
+}
+
+// Rules spell dtypes as ONNX does (float32, int64, bfloat16) or as gsopt's
+// text IR does (f32, i64, bf16); both are accepted.
+std::optional<ir::DType> DTypeFromRuleName(const std::string& name) {
+  if (std::optional<ir::DType> dtype = ir::DTypeFromName(name)) return dtype;
+  static const std::map<std::string, std::string> kOnnxNames = {
+      {"float", "f32"},  {"float32", "f32"}, {"double", "f64"}, {"float64", "f64"}, {"float16", "f16"},
+      {"bfloat16", "bf16"}, {"int8", "i8"},   {"int16", "i16"},  {"int32", "i32"},   {"int64", "i64"},
+      {"uint8", "u8"},   {"uint16", "u16"},  {"uint32", "u32"}, {"uint64", "u64"}};
+  auto it = kOnnxNames.find(name);
+  return it == kOnnxNames.end() ? std::nullopt : ir::DTypeFromName(it->second);
 }
 
 int PresentInputs(const Node& node) {
@@ -248,7 +262,7 @@ class Matcher {
       if (pred == "rank") {
         return want->tensor && want->tensor->num_elements() == 1 && v->type.shape.rank() == want->tensor->GetAsInt64(0);
       }
-      std::optional<ir::DType> dtype = want->str ? ir::DTypeFromName(*want->str) : std::nullopt;
+      std::optional<ir::DType> dtype = want->str ? DTypeFromRuleName(*want->str) : std::nullopt;
       return dtype && v->type.dtype == *dtype;
     }
     absl::StatusOr<internal::ExprValue> a = evaluator.Evaluate(args[0]);
@@ -259,6 +273,11 @@ class Matcher {
                    : (a->tensor && b->tensor) ? internal::SameNumbers(*a->tensor, *b->tensor)
                                               : false;
       return pred == "eq" ? equal : !equal;
+    }
+    if (pred == "lt" || pred == "le") {
+      if (!a->tensor || !b->tensor || a->tensor->num_elements() != 1 || b->tensor->num_elements() != 1) return false;
+      double x = a->tensor->GetAsDouble(0), y = b->tensor->GetAsDouble(0);
+      return pred == "lt" ? x < y : x <= y;
     }
     if (pred == "inverse_perm") {
       if (!a->tensor || !b->tensor || a->tensor->num_elements() != b->tensor->num_elements()) return false;

@@ -23,6 +23,11 @@ std::unique_ptr<Pass> CreateConstantFoldingPass(int64_t max_expansion_bytes = in
 // A removed node whose output is a graph output keeps the output's name.
 std::unique_ptr<Pass> CreateIdentityEliminationPass();
 
+// Merges constants with identical contents and nodes that apply the same op
+// with the same attributes to the same inputs (nondeterministic ops and ops
+// with subgraphs excepted). Graph outputs keep their names and producers.
+std::unique_ptr<Pass> CreateCommonSubexpressionEliminationPass();
+
 // Removes nodes none of whose outputs is read or is a graph output, and
 // constants nothing reads.
 std::unique_ptr<Pass> CreateDeadCodeEliminationPass();

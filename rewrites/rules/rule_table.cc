@@ -97,7 +97,10 @@ std::string PrintNode(const PatternNode& node) {
     if (attr.is_rest) {
       attrs.push_back("..?" + *attr.param);
     } else {
-      attrs.push_back(absl::StrCat(attr.name, "=", attr.param ? "?" + *attr.param : PrintLiteral(attr.value)));
+      attrs.push_back(absl::StrCat(attr.name, "=",
+                                   attr.param      ? "?" + *attr.param
+                                   : attr.variable ? "%" + *attr.variable
+                                                   : PrintLiteral(attr.value)));
     }
   }
   std::string op = node.domain.empty() ? node.op : absl::StrCat(node.domain, "::", node.op);
@@ -420,6 +423,8 @@ class Parser {
           if (absl::Status s = Expect("="); !s.ok()) return s;
           if (Peek().kind == TokenKind::kParam) {
             attr.param = Next().text;
+          } else if (Peek().kind == TokenKind::kVar) {
+            attr.variable = Next().text;
           } else if (absl::Status s = ParseLiteral(attr.value); !s.ok()) {
             return s;
           }

@@ -18,6 +18,7 @@
 //   node       := VAR {',' VAR} '=' OP '(' [input {',' input}] ')' ['{' [attr {',' attr}] '}']
 //   input      := VAR | '_'                           '_' is an absent optional input
 //   attr       := NAME '=' (PARAM | literal)          bind an attribute to ?p or require a value
+//               | NAME '=' VAR                        target only: the value of a let (group=%g2)
 //               | '..' PARAM                          all other attributes, as one parameter
 //   where      := 'where' cond {',' cond}            side conditions, all must hold
 //   cond       := PRED '(' [expr {',' expr}] ')'
@@ -43,11 +44,16 @@
 //
 // Side conditions (PRED):      const(%v...)   single_use(%v...)   not_output(%v...)
 //   same_shape(%a,%b)  same_dtype(%a,%b)  rank(%v,N)  dtype(%v,float32)
-//   eq(e1,e2)  ne(e1,e2)  inverse_perm(e1,e2)
+//   eq(e1,e2)  ne(e1,e2)  lt(e1,e2)  le(e1,e2)  inverse_perm(e1,e2)
 // Constant functions (FN), evaluated by the engine on constant tensors:
 //   add sub mul div matmul (2 args)  sqrt neg reciprocal (1)  reshape(t,[dims])
 //   transpose(t,[perm])  concat(axis,t1,t2,...)  pad_kernel(w,[pads])
 //   dim(%v,axis) (a scalar int)  ints(e1,...) (a 1-D int64 tensor of scalars)
+//   mod(a,b) (integers)  regroup_kernel(w,groups,k) (the block-diagonal kernel
+//   of a Conv with groups/k groups computing what `groups` groups did)
+//   band_kernel(C,size,v) (the [C,C,1,1] kernel summing LRN's channel window,
+//   times v)  full(dims,v) (a tensor of dims filled with v; float32 for a
+//   literal or parameter v)
 #ifndef GSOPT_REWRITES_RULES_RULE_TABLE_H_
 #define GSOPT_REWRITES_RULES_RULE_TABLE_H_
 
@@ -78,9 +84,10 @@ using Literal = std::variant<int64_t, double, std::string, std::vector<int64_t>,
 // An attribute of a pattern node: `name=?param`, `name=literal`, or (with
 // is_rest) `..?param`, which stands for every attribute not named otherwise.
 struct AttrBinding {
-  std::string name;                  // empty for a rest binding
-  std::optional<std::string> param;  // parameter name, without '?'
-  Literal value;                     // when !param
+  std::string name;                     // empty for a rest binding
+  std::optional<std::string> param;     // parameter name, without '?'
+  std::optional<std::string> variable;  // target only: a let variable, without '%'
+  Literal value;                        // when !param && !variable
   bool is_rest = false;
   friend bool operator==(const AttrBinding&, const AttrBinding&) = default;
 };

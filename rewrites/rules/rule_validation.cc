@@ -33,6 +33,8 @@ const std::map<std::string, Arity>& Predicates() {
       {"dtype", {2, 2, false}},
       {"eq", {2, 2, false}},
       {"ne", {2, 2, false}},
+      {"lt", {2, 2, false}},
+      {"le", {2, 2, false}},
       {"inverse_perm", {2, 2, false}},
   };
   return *predicates;
@@ -44,7 +46,8 @@ const std::map<std::string, Arity>& Functions() {
       {"div", {2, 2, false}},       {"matmul", {2, 2, false}},     {"sqrt", {1, 1, false}},
       {"neg", {1, 1, false}},       {"reciprocal", {1, 1, false}}, {"reshape", {2, 2, false}},
       {"transpose", {2, 2, false}}, {"concat", {3, kMany, false}}, {"pad_kernel", {2, 2, false}},
-      {"dim", {2, 2, false}},       {"ints", {1, kMany, false}},
+      {"dim", {2, 2, false}},       {"ints", {1, kMany, false}},   {"mod", {2, 2, false}},
+      {"regroup_kernel", {3, 3, false}}, {"band_kernel", {3, 3, false}}, {"full", {2, 2, false}},
   };
   return *functions;
 }
@@ -126,6 +129,10 @@ class RuleValidator {
         source_outputs_.insert(out);
       }
       for (const AttrBinding& attr : node.attrs) {
+        if (attr.variable) {
+          Error(node.loc, absl::StrCat("attribute '", attr.name, "=%", *attr.variable,
+                                       "': a source attribute is matched by a ?parameter or a literal"));
+        }
         if (!attr.param) continue;
         if (attr.is_rest) {
           if (params_.count(*attr.param) && !rest_params_.count(*attr.param)) {
@@ -219,6 +226,9 @@ class RuleValidator {
         target_defined.insert(out);
       }
       for (const AttrBinding& attr : node.attrs) {
+        if (attr.variable && !let_vars_.count(*attr.variable)) {
+          Error(node.loc, absl::StrCat("attribute '", attr.name, "=%", *attr.variable, "' must name a let"));
+        }
         if (!attr.param) continue;
         if (attr.is_rest ? !rest_params_.count(*attr.param) : !params_.count(*attr.param)) {
           Error(node.loc, absl::StrCat("'", attr.is_rest ? ".." : "", "?", *attr.param, "' is not bound by ",
