@@ -30,7 +30,6 @@ TEST(RuleTableTest, LibraryParsesValidatesAndRoundTrips) {
   absl::StatusOr<RuleTable> table = ReadRuleTableFile(kLibrary);
   ASSERT_TRUE(table.ok()) << table.status();
   EXPECT_GE(table->rules.size(), 10u);
-  EXPECT_LE(table->rules.size(), 15u);
   absl::Status valid = ValidateRuleTable(*table, ir::OpRegistry::Global(), kLibrary);
   EXPECT_TRUE(valid.ok()) << valid;
 
