@@ -15,7 +15,7 @@ RuleRewriteSource::~RuleRewriteSource() = default;
 absl::StatusOr<std::vector<Candidate>> RuleRewriteSource::Expand(const ir::Graph& graph) {
   std::vector<Candidate> candidates;
   for (const rewrites::Match& match : rules_.FindMatches(graph)) {
-    absl::StatusOr<ir::Graph> rewritten = rules_.Apply(match, graph);
+    absl::StatusOr<ir::Graph> rewritten = rules_.Apply(match, graph, &let_cache_);
     if (!rewritten.ok()) {
       if (rewritten.status().code() == absl::StatusCode::kInternal) return rewritten.status();
       ++skipped_;

@@ -29,6 +29,7 @@ class RuleRewriteSource : public RewriteSource {
  private:
   const rewrites::RuleSet& rules_;
   std::unique_ptr<rewrites::Pass> canonicalize_;
+  rewrites::LetCache let_cache_;
   int64_t skipped_ = 0;
 };
 

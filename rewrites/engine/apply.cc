@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "ir/verifier.h"
 #include "rewrites/engine/const_eval.h"
@@ -109,19 +110,69 @@ absl::Status RuleSet::Restrict(const std::vector<std::string>& names) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Graph> RuleSet::Apply(const Match& match, const Graph& input) const {
+const LetCache::Entry* LetCache::Find(const std::string& key) const {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return nullptr;
+  ++hits_;
+  return &it->second;
+}
+
+void LetCache::Insert(std::string key, Entry entry) { entries_.emplace(std::move(key), std::move(entry)); }
+
+namespace {
+
+// What the lets of a match can depend on: the rule, each bound constant's
+// buffer (identity, dtype and dims), each other bound value's type, and the
+// parameters. Two matches with equal keys compute equal lets.
+std::string LetKey(const Graph& graph, const Match& match, std::vector<ir::Tensor>* inputs) {
+  std::string key = absl::StrCat(match.rule);
+  for (const auto& [var, id] : match.values) {
+    const ir::Value& value = graph.value(id);
+    if (value.is_constant()) {
+      const ir::Tensor& t = *value.initializer;
+      absl::StrAppend(&key, "|", var, "=c", reinterpret_cast<uintptr_t>(t.raw_data()), ":", t.type().ToString());
+      inputs->push_back(t);
+    } else {
+      absl::StrAppend(&key, "|", var, "=v", value.type.ToString());
+    }
+  }
+  for (const auto& [param, bound] : match.params) {
+    size_t h = 0;
+    if (const auto* attribute = std::get_if<ir::Attribute>(&bound)) {
+      h = attribute->Hash();
+    } else {
+      for (const auto& [name, attribute] : std::get<ir::AttributeMap>(bound)) h = absl::HashOf(h, name, attribute.Hash());
+    }
+    absl::StrAppend(&key, "|?", param, "=", h);
+  }
+  return key;
+}
+
+}  // namespace
+
+absl::StatusOr<Graph> RuleSet::Apply(const Match& match, const Graph& input, LetCache* cache) const {
   const CompiledRule& compiled = rules_[static_cast<size_t>(match.rule)];
   const rules::Rule& rule = compiled.rule;
   internal::ExprEvaluator evaluator(input, compiled, match);
   // Evaluate every let first: it is the step that can fail on real data.
   std::map<std::string, ir::Tensor> lets;
+  std::string cache_key;
+  std::vector<ir::Tensor> key_inputs;
+  if (cache != nullptr && !rule.lets.empty()) {
+    cache_key = LetKey(input, match, &key_inputs);
+    if (const LetCache::Entry* hit = cache->Find(cache_key)) lets = hit->lets;
+  }
   for (const rules::LetBinding& let : rule.lets) {
+    if (lets.contains(let.variable)) continue;  // from the cache
     absl::StatusOr<ir::Tensor> value = evaluator.LetValue(let.variable);
     if (!value.ok()) {
       return absl::Status(value.status().code(),
                           absl::StrCat("rule '", rule.name, "': let %", let.variable, ": ", value.status().message()));
     }
     lets.emplace(let.variable, *std::move(value));
+  }
+  if (cache != nullptr && !cache_key.empty() && !cache->Find(cache_key)) {
+    cache->Insert(std::move(cache_key), LetCache::Entry{std::move(key_inputs), lets});
   }
 
   Graph graph = input;

@@ -65,6 +65,7 @@ ir::AttributeMap NormalizedAttributes(const ir::Graph& graph, const ir::Node& no
     Default(attributes, "epsilon", 1e-5f);
   } else if (op == "BatchNormalization") {
     Default(attributes, "epsilon", 1e-5f);
+    Default(attributes, "training_mode", int64_t{0});
   } else if (op == "Transpose" && node.has_input(0)) {
     int64_t rank = graph.value(node.inputs[0]).type.shape.rank();
     if (rank >= 0) {

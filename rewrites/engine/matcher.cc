@@ -168,8 +168,16 @@ class Matcher {
         return false;
       }
     }
-    // Outputs: extra outputs of the node are allowed only when nothing reads them.
+    // Outputs: the pattern names every output, except that a node may have
+    // unread extra outputs where they are by-products (Dropout's mask,
+    // training statistics, pooling indices). A Split's unread third piece is
+    // still part of what it splits, so Split and the like must match exactly.
+    static const char* const kByProductOutputs[] = {"Dropout", "BatchNormalization", "LayerNormalization",
+                                                    "MaxPool"};
+    bool may_have_extra = false;
+    for (const char* op : kByProductOutputs) may_have_extra |= node.domain.empty() && node.op_type == op;
     if (node.num_outputs() < static_cast<int>(pn.outputs.size())) return false;
+    if (!may_have_extra && node.num_outputs() != static_cast<int>(pn.outputs.size())) return false;
     for (int o = 0; o < node.num_outputs(); ++o) {
       ValueId out = node.outputs[static_cast<size_t>(o)];
       if (o < static_cast<int>(pn.outputs.size())) {

@@ -52,6 +52,29 @@ struct CompiledRule {
   std::vector<std::string> leaves;       // source variables no source node defines
 };
 
+// Remembers the constants `let`s computed, keyed by the rule and the exact
+// constant buffers and shapes the match bound. A search meets the same match
+// in many graphs (every graph derived from one where it matched), and the
+// lets (concatenated or folded weights) are most of the cost of a candidate;
+// with the cache each is computed once and later candidates share the buffer,
+// whose hash is then also computed once. Entries hold the input tensors, so a
+// buffer address in a key can never be reused by other data while cached.
+class LetCache {
+ public:
+  struct Entry {
+    std::vector<ir::Tensor> inputs;  // keeps the keyed buffers alive
+    std::map<std::string, ir::Tensor> lets;
+  };
+  const Entry* Find(const std::string& key) const;
+  void Insert(std::string key, Entry entry);
+  int64_t hits() const { return hits_; }
+  int64_t size() const { return static_cast<int64_t>(entries_.size()); }
+
+ private:
+  std::map<std::string, Entry> entries_;
+  mutable int64_t hits_ = 0;
+};
+
 class RuleSet {
  public:
   // Compiles every rule of `table`, validating it against `registry` first.
@@ -76,7 +99,8 @@ class RuleSet {
   // shared with `graph`). An error means this match cannot be applied: a
   // `let` cannot be evaluated (say, a weight dtype no kernel folds), or, as
   // an Internal error, the rule is wrong (it would change a root's type).
-  absl::StatusOr<ir::Graph> Apply(const Match& match, const ir::Graph& graph) const;
+  // With `cache`, let values are reused across calls (see LetCache).
+  absl::StatusOr<ir::Graph> Apply(const Match& match, const ir::Graph& graph, LetCache* cache = nullptr) const;
 
   // "conv1, bn1": the graph nodes a match covers, for reports.
   static std::string Describe(const ir::Graph& graph, const Match& match);
