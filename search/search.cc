@@ -24,6 +24,8 @@ absl::string_view StrategyName(Strategy strategy) {
       return "greedy";
     case Strategy::kBacktrack:
       return "backtrack";
+    case Strategy::kHybrid:
+      return "hybrid";
   }
   return "unknown";
 }
@@ -31,8 +33,9 @@ absl::string_view StrategyName(Strategy strategy) {
 absl::StatusOr<Strategy> ParseStrategy(absl::string_view name) {
   if (name == "greedy") return Strategy::kGreedy;
   if (name == "backtrack") return Strategy::kBacktrack;
+  if (name == "hybrid") return Strategy::kHybrid;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown search strategy '", name, "'; expected 'greedy' or 'backtrack'"));
+      absl::StrCat("unknown search strategy '", name, "'; expected 'greedy', 'backtrack' or 'hybrid'"));
 }
 
 absl::string_view StopReasonName(StopReason reason) {
@@ -328,6 +331,42 @@ StopReason BacktrackSearch(const ir::Graph& input, RewriteSource& source, const 
 
 }  // namespace
 
+// Greedy descent reaches a local optimum in few expansions when rewrites
+// improve one at a time (batching an RNN's steps takes dozens of them);
+// backtracking then looks past it with what is left of the budget and time.
+absl::StatusOr<SearchResult> HybridSearch(const ir::Graph& graph, RewriteSource& source,
+                                          const backend::CostModel& cost_model, const SearchOptions& options) {
+  SearchOptions greedy_options = options;
+  greedy_options.strategy = Strategy::kGreedy;
+  absl::StatusOr<SearchResult> greedy = Search(graph, source, cost_model, greedy_options);
+  if (!greedy.ok()) return greedy.status();
+  bool exhausted = greedy->stop_reason != StopReason::kConverged;
+  int64_t steps = static_cast<int64_t>(greedy->trace.size());
+  if (exhausted || (options.stop_after >= 0 && steps >= options.stop_after)) return greedy;
+
+  SearchOptions backtrack_options = options;
+  backtrack_options.strategy = Strategy::kBacktrack;
+  backtrack_options.budget = std::max<int64_t>(0, options.budget - greedy->expansions);
+  backtrack_options.time_limit_seconds = std::max(0.0, options.time_limit_seconds - greedy->seconds);
+  if (options.stop_after >= 0) backtrack_options.stop_after = options.stop_after - steps;
+  absl::StatusOr<SearchResult> backtrack = Search(greedy->best, source, cost_model, backtrack_options);
+  if (!backtrack.ok()) return backtrack.status();
+
+  SearchResult result = *std::move(backtrack);
+  result.initial_cost_us = greedy->initial_cost_us;
+  std::vector<TraceStep> trace = std::move(greedy->trace);
+  trace.insert(trace.end(), result.trace.begin(), result.trace.end());
+  result.trace = std::move(trace);
+  result.rule_counts.clear();
+  for (const TraceStep& step : result.trace) ++result.rule_counts[step.rule];
+  result.expansions += greedy->expansions;
+  result.candidates += greedy->candidates;
+  result.duplicates += greedy->duplicates;
+  result.unknown_cost += greedy->unknown_cost;
+  result.seconds += greedy->seconds;
+  return result;
+}
+
 absl::StatusOr<SearchResult> Search(const ir::Graph& graph, RewriteSource& source, const backend::CostModel& cost_model,
                                     const SearchOptions& options) {
   if (absl::Status status = ValidateOptions(options); !status.ok()) return status;
@@ -344,6 +383,7 @@ absl::StatusOr<SearchResult> Search(const ir::Graph& graph, RewriteSource& sourc
                                                    " node(s) unknown)", why));
   }
 
+  if (options.strategy == Strategy::kHybrid) return HybridSearch(graph, source, cost_model, options);
   Run run(cost_model, options);
   run.result.initial_cost_us = *initial.total_us;
   absl::Status error;

@@ -45,9 +45,10 @@ class RewriteSource {
 enum class Strategy {
   kGreedy,     // apply the best improving rewrite until none improves
   kBacktrack,  // TASO: best-first over a priority queue, alpha-relaxed
+  kHybrid,     // greedy to a local optimum, then backtracking from there with what is left of the budget
 };
 absl::string_view StrategyName(Strategy strategy);
-absl::StatusOr<Strategy> ParseStrategy(absl::string_view name);  // "greedy" | "backtrack"
+absl::StatusOr<Strategy> ParseStrategy(absl::string_view name);  // "greedy" | "backtrack" | "hybrid"
 
 enum class StopReason {
   kConverged,  // greedy: no candidate is cheaper; backtrack: queue empty

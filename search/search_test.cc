@@ -113,14 +113,14 @@ SearchOptions Options(Strategy strategy) {
 }
 
 TEST(SearchTest, NamesRoundTrip) {
-  for (Strategy s : {Strategy::kGreedy, Strategy::kBacktrack}) {
+  for (Strategy s : {Strategy::kGreedy, Strategy::kBacktrack, Strategy::kHybrid}) {
     absl::StatusOr<Strategy> parsed = ParseStrategy(StrategyName(s));
     ASSERT_TRUE(parsed.ok());
     EXPECT_EQ(*parsed, s);
   }
   absl::StatusOr<Strategy> bad = ParseStrategy("beam");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("'greedy' or 'backtrack'"), std::string::npos);
+  EXPECT_NE(bad.status().message().find("'greedy', 'backtrack' or 'hybrid'"), std::string::npos);
   EXPECT_EQ(StopReasonName(StopReason::kTimeLimit), "time-limit");
 }
 
@@ -219,10 +219,43 @@ TEST(BacktrackSearchTest, FindsTheOptimumBehindACostIncreasingStep) {
   EXPECT_EQ(best_seen, (std::vector<double>{10, 10, 1}));
 }
 
+// Hybrid: greedy walks Relu x2 down to Tanh (an improvement), converges, and
+// backtracking from there takes the step up to Sigmoid that leads to Identity.
+TEST(HybridSearchTest, GreedyThenBacktrackWithOneTraceAndBudget) {
+  Graph input = Chain({"Relu", "Relu"});
+  PriceListCostModel prices = Prices();
+  std::vector<FakeRule> rules = {{"relu-to-tanh", "Relu", "Tanh"},
+                                 {"tanh-to-sigmoid", "Tanh", "Sigmoid"},
+                                 {"sigmoid-to-identity", "Sigmoid", "Identity"}};
+  FakeSource source(rules);
+  SearchOptions options = Options(Strategy::kHybrid);
+  options.alpha = 3.0;  // from Tanh,Tanh (6) the way down passes Identity,Sigmoid (11.5)
+  absl::StatusOr<SearchResult> r = Search(input, source, prices, options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(Ops(r->best), (std::vector<std::string>{"Identity", "Identity"}));
+  EXPECT_DOUBLE_EQ(r->initial_cost_us, 20);
+  EXPECT_DOUBLE_EQ(r->best_cost_us, 2);
+  ASSERT_EQ(r->trace.size(), 6u);  // 2 greedy steps, then 4 from backtracking
+  EXPECT_EQ(r->trace[0].rule, "relu-to-tanh");
+  EXPECT_EQ(r->trace[1].rule, "relu-to-tanh");
+  EXPECT_EQ(r->rule_counts, (std::map<std::string, int>{
+                                {"relu-to-tanh", 2}, {"tanh-to-sigmoid", 2}, {"sigmoid-to-identity", 2}}));
+  EXPECT_EQ(r->stop_reason, StopReason::kConverged);
+
+  // The budget covers both phases: greedy's three expansions leave one.
+  FakeSource limited_source(rules);
+  options.budget = 4;
+  absl::StatusOr<SearchResult> limited = Search(input, limited_source, prices, options);
+  ASSERT_TRUE(limited.ok()) << limited.status();
+  EXPECT_EQ(limited->expansions, 4);
+  EXPECT_EQ(limited->stop_reason, StopReason::kBudget);
+  EXPECT_EQ(limited->trace.size(), 2u);  // the greedy steps; one backtracking expansion finds no cheaper graph
+}
+
 TEST(SearchTest, StopsOnBudgetWithExactlyThatManyExpansions) {
   Graph input = Chain(std::vector<std::string>(10, "Relu"));
   PriceListCostModel prices = Prices();
-  for (Strategy s : {Strategy::kGreedy, Strategy::kBacktrack}) {
+  for (Strategy s : {Strategy::kGreedy, Strategy::kBacktrack, Strategy::kHybrid}) {
     SCOPED_TRACE(StrategyName(s));
     FakeSource source({{"relu-to-identity", "Relu", "Identity"}});
     SearchOptions options = Options(s);
@@ -265,7 +298,7 @@ class SleepySource : public RewriteSource {
 TEST(SearchTest, StopsOnTheTimeLimitAndReturnsQuickly) {
   Graph input = Chain(std::vector<std::string>(50, "Relu"));
   PriceListCostModel prices = Prices();
-  for (Strategy s : {Strategy::kGreedy, Strategy::kBacktrack}) {
+  for (Strategy s : {Strategy::kGreedy, Strategy::kBacktrack, Strategy::kHybrid}) {
     SCOPED_TRACE(StrategyName(s));
     FakeSource inner({{"relu-to-identity", "Relu", "Identity"}});
     SleepySource source(inner);
@@ -287,7 +320,7 @@ TEST(SearchTest, StopsOnTheTimeLimitAndReturnsQuickly) {
 TEST(SearchTest, StopAfterGivesExactlyThatManySteps) {
   Graph input = Chain(std::vector<std::string>(5, "Relu"));
   PriceListCostModel prices = Prices();
-  for (Strategy s : {Strategy::kGreedy, Strategy::kBacktrack}) {
+  for (Strategy s : {Strategy::kGreedy, Strategy::kBacktrack, Strategy::kHybrid}) {
     for (int n : {0, 1, 2, 4}) {
       SCOPED_TRACE(testing::Message() << StrategyName(s) << " stop_after=" << n);
       FakeSource source({{"relu-to-identity", "Relu", "Identity"}});
@@ -393,7 +426,7 @@ TEST(BacktrackSearchTest, QueueCapDropsTheMostExpensive) {
 TEST(SearchTest, CandidatesOfUnknownCostAreSkipped) {
   Graph input = Chain({"Relu"});
   PriceListCostModel prices = Prices();
-  for (Strategy s : {Strategy::kGreedy, Strategy::kBacktrack}) {
+  for (Strategy s : {Strategy::kGreedy, Strategy::kBacktrack, Strategy::kHybrid}) {
     SCOPED_TRACE(StrategyName(s));
     FakeSource source({{"relu-to-gelu", "Relu", "Gelu"}, {"relu-to-tanh", "Relu", "Tanh"}});
     absl::StatusOr<SearchResult> r = Search(input, source, prices, Options(s));
@@ -424,7 +457,7 @@ TEST(SearchTest, SourceErrorsAndBadOptionsAreReported) {
   Graph input = Chain({"Relu"});
   PriceListCostModel prices = Prices();
   FailingSource failing;
-  for (Strategy s : {Strategy::kGreedy, Strategy::kBacktrack}) {
+  for (Strategy s : {Strategy::kGreedy, Strategy::kBacktrack, Strategy::kHybrid}) {
     absl::StatusOr<SearchResult> r = Search(input, failing, prices, Options(s));
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInternal);
