@@ -73,6 +73,30 @@ std::optional<Range> RoleRange(const ir::Node& node, int index, const std::vecto
   return std::nullopt;
 }
 
+// The range of a constant from how it is read: directly, or through the
+// layout ops exporters put between a weight and its consumer (inception_v1's
+// classifier weight reaches its Gemm through a Reshape).
+std::optional<Range> WeightRange(const ir::Graph& graph, const std::vector<std::vector<ir::Use>>& uses, ir::ValueId id,
+                                 const std::vector<int64_t>& dims, int depth = 0) {
+  for (const ir::Use& use : uses[static_cast<size_t>(id)]) {
+    if (use.node == ir::kNoNode || use.input_index < 0) continue;
+    const ir::Node& reader = graph.node(use.node);
+    if (std::optional<Range> range = RoleRange(reader, use.input_index, dims)) return range;
+    static const char* const kLayoutOps[] = {"Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze"};
+    bool layout = false;
+    for (const char* op : kLayoutOps) layout |= reader.domain.empty() && reader.op_type == op;
+    if (!layout || use.input_index != 0 || depth >= 3 || reader.outputs.empty() || reader.outputs[0] == ir::kNoValue) {
+      continue;
+    }
+    const ir::Shape& shape = graph.value(reader.outputs[0]).type.shape;
+    if (!shape.is_static()) continue;
+    if (std::optional<Range> range = WeightRange(graph, uses, reader.outputs[0], shape.static_dims(), depth + 1)) {
+      return range;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 absl::StatusOr<RandomizeWeightsReport> RandomizeWeights(ir::Graph& graph, uint64_t seed) {
@@ -104,14 +128,7 @@ absl::StatusOr<RandomizeWeightsReport> RandomizeWeights(ir::Graph& graph, uint64
     }
     if (!weight || weight->num_elements() < 2) continue;
     ir::ValueId out = node.outputs[0];
-    bool read_as_weight = false;
-    for (const ir::Use& use : uses[static_cast<size_t>(out)]) {
-      if (use.node != ir::kNoNode && use.input_index >= 0 &&
-          RoleRange(graph.node(use.node), use.input_index, weight->dims())) {
-        read_as_weight = true;
-      }
-    }
-    if (!read_as_weight) continue;
+    if (!WeightRange(graph, uses, out, weight->dims())) continue;
     graph.RemoveNode(n);
     graph.SetConstant(out, *std::move(weight));
     ++report.materialized;
@@ -122,13 +139,7 @@ absl::StatusOr<RandomizeWeightsReport> RandomizeWeights(ir::Graph& graph, uint64
     const ir::Tensor& t = *v.initializer;
     if (!ir::IsFloatingPoint(t.dtype())) continue;
     std::optional<Range> range;
-    if (t.num_elements() >= 2) {
-      for (const ir::Use& use : uses[static_cast<size_t>(id)]) {
-        if (use.node == ir::kNoNode || use.input_index < 0) continue;
-        range = RoleRange(graph.node(use.node), use.input_index, t.dims());
-        if (range) break;
-      }
-    }
+    if (t.num_elements() >= 2) range = WeightRange(graph, uses, id, t.dims());
     if (!range) {
       ++report.kept;
       continue;
