@@ -295,9 +295,9 @@ def parse_args():
                         help="extra argument for gsopt optimize, e.g. --optimize-arg=--search=greedy (repeatable)")
     parser.add_argument("--dim", action="append", default=[], metavar="SYMBOL=VALUE",
                         help="value of a symbolic input dim (default: MODEL_DIMS in this file, else 1)")
-    parser.add_argument("--spinning", choices=["on", "off", "default"], default="on",
-                        help="ORT session.intra_op.allow_spinning (on: measured far more stable ratios; "
-                        "see benchmarks/README.md)")
+    parser.add_argument("--spinning", choices=["on", "off", "default"], default="off",
+                        help="ORT session.intra_op.allow_spinning (off by default: with two sessions in one "
+                        "process, spinning workers bias the comparison; see benchmarks/README.md)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
     parser.add_argument("--no-timing", action="store_true", help="optimize and verify only")
     args = parser.parse_args()
