@@ -126,6 +126,29 @@ GraphCost CostModel::Estimate(const ir::Graph& graph) const {
   return cost;
 }
 
+namespace {
+
+// Add of a constant vector, or Mul/Div by a constant scalar, applied to a
+// MatMul/Gemm result: ONNX Runtime fuses it into the producer.
+bool FoldsIntoMatMul(const ir::Graph& graph, const ir::Node& node) {
+  const std::string& op = node.op_type;
+  if ((op != "Add" && op != "Mul" && op != "Div") || node.num_inputs() != 2 || !node.has_input(0) ||
+      !node.has_input(1)) {
+    return false;
+  }
+  const ir::Value& operand = graph.value(node.inputs[1]);
+  if (!operand.is_constant()) return false;
+  const ir::Tensor& c = *operand.initializer;
+  bool fits = op == "Add" ? c.rank() == 1 : c.num_elements() == 1;
+  if (!fits) return false;
+  ir::NodeId producer = graph.value(node.inputs[0]).producer;
+  if (producer == ir::kNoNode) return false;
+  const ir::Node& p = graph.node(producer);
+  return p.domain.empty() && (p.op_type == "MatMul" || p.op_type == "Gemm");
+}
+
+}  // namespace
+
 absl::StatusOr<OpWork> AnalyticalCostModel::DefaultWork(const ir::Graph& graph, const ir::Node& node,
                                                         const MachineModel& machine) {
   OpWork work;
@@ -139,6 +162,7 @@ absl::StatusOr<OpWork> AnalyticalCostModel::DefaultWork(const ir::Graph& graph, 
     if (auto slow = machine.slow_kernels.find(node.op_type); slow != machine.slow_kernels.end()) {
       work.speed = slow->second;
     }
+    if (machine.fold_matmul_epilogues && FoldsIntoMatMul(graph, node)) return OpWork{work.op_class, 0, {}};
     if (node.op_type == "Split" && node.has_input(0) && graph.value(node.inputs[0]).type.shape.rank() == 4) {
       work.extra_bytes = machine.split_4d_extra_passes * static_cast<double>(work.bytes.total());
     }

@@ -123,6 +123,12 @@ struct MachineModel {
   // and a Split measured 0.85x-0.97x on Inception and NasNet). Charged as
   // this many extra passes over the Split's bytes.
   double split_4d_extra_passes = 2.0;
+  // ORT folds a bias Add (a constant vector) and a scalar Mul/Div into the
+  // MatMul or Gemm that produces their input (Gemm's C, FusedMatMul's alpha),
+  // so such a node costs nothing of its own there. Without this the search
+  // moved attention's 1/sqrt(d) off the QK^T MatMul onto Q, where ORT must
+  // run it as a separate op: bert_toy_optimized measured 0.87x.
+  bool fold_matmul_epilogues = true;
 
   const Efficiency& For(OpClass op_class) const;
 };
