@@ -273,6 +273,10 @@ class Matcher {
       std::optional<ir::DType> dtype = want->str ? DTypeFromRuleName(*want->str) : std::nullopt;
       return dtype && v->type.dtype == *dtype;
     }
+    if (pred == "min_opset") {
+      absl::StatusOr<internal::ExprValue> n = evaluator.Evaluate(args[0]);
+      return n.ok() && n->tensor && n->tensor->num_elements() == 1 && graph_.OpsetVersion("") >= n->tensor->GetAsInt64(0);
+    }
     absl::StatusOr<internal::ExprValue> a = evaluator.Evaluate(args[0]);
     absl::StatusOr<internal::ExprValue> b = evaluator.Evaluate(args[1]);
     if (!a.ok() || !b.ok()) return false;  // e.g. a dim that is not static: no match

@@ -45,6 +45,8 @@
 // Side conditions (PRED):      const(%v...)   single_use(%v...)   not_output(%v...)
 //   same_shape(%a,%b)  same_dtype(%a,%b)  rank(%v,N)  dtype(%v,float32)
 //   eq(e1,e2)  ne(e1,e2)  lt(e1,e2)  le(e1,e2)  inverse_perm(e1,e2)
+//   min_opset(N) (the model imports the default domain at opset N or later,
+//   so a target may use an op that opset introduced)
 // Constant functions (FN), evaluated by the engine on constant tensors:
 //   add sub mul div matmul (2 args)  sqrt neg reciprocal (1)  reshape(t,[dims])
 //   transpose(t,[perm])  concat(axis,t1,t2,...)  pad_kernel(w,[pads])

@@ -34,6 +34,7 @@ const std::map<std::string, Arity>& Predicates() {
       {"eq", {2, 2, false}},
       {"ne", {2, 2, false}},
       {"lt", {2, 2, false}},
+      {"min_opset", {1, 1, false}},
       {"le", {2, 2, false}},
       {"inverse_perm", {2, 2, false}},
   };
