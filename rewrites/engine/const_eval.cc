@@ -189,6 +189,17 @@ absl::StatusOr<ExprValue> ExprEvaluator::Call(const rules::ConstExpr& expr) {
     return Weak(Tensor::Scalar<int64_t>(shape.dim(a).value()));
   }
 
+  if (fn == "rank_of") {  // like dim(), reads a type
+    const rules::ConstExpr& var = expr.args[0];
+    auto it = match_.values.find(var.name);
+    if (var.kind != rules::ConstExpr::Kind::kVariable || it == match_.values.end()) {
+      return absl::InvalidArgumentError("rank_of() takes a bound source variable");
+    }
+    int64_t rank = graph_.value(it->second).type.shape.rank();
+    if (rank < 0) return absl::FailedPreconditionError(absl::StrCat("%", var.name, " has unknown rank"));
+    return Weak(Tensor::Scalar<int64_t>(rank));
+  }
+
   std::vector<ExprValue> args;
   for (const rules::ConstExpr& arg : expr.args) {
     absl::StatusOr<ExprValue> value = Evaluate(arg);
@@ -275,6 +286,14 @@ absl::StatusOr<ExprValue> ExprEvaluator::Call(const rules::ConstExpr& expr) {
     absl::StatusOr<Tensor> out = RunKernel("Pad", {&w, &pads_tensor});
     if (!out.ok()) return out.status();
     return Strong(*std::move(out));
+  }
+  if (fn == "iota") {
+    absl::StatusOr<int64_t> n = ToInt(args[0], "iota() length");
+    if (!n.ok()) return n.status();
+    if (*n < 0 || *n > 1024) return absl::InvalidArgumentError("iota() length must be in [0, 1024]");
+    std::vector<int64_t> values(static_cast<size_t>(*n));
+    for (int64_t i = 0; i < *n; ++i) values[static_cast<size_t>(i)] = i;
+    return Weak(Tensor::FromVector<int64_t>({*n}, values));
   }
   if (fn == "mod") {
     absl::StatusOr<int64_t> a = ToInt(args[0], "mod() dividend");

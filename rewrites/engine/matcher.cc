@@ -286,6 +286,14 @@ class Matcher {
                                               : false;
       return pred == "eq" ? equal : !equal;
     }
+    if (pred == "all_eq") {
+      if (!a->tensor || !b->tensor || b->tensor->num_elements() != 1 || a->tensor->num_elements() == 0) return false;
+      const double v = b->tensor->GetAsDouble(0);
+      for (int64_t i = 0; i < a->tensor->num_elements(); ++i) {
+        if (a->tensor->GetAsDouble(i) != v) return false;
+      }
+      return true;
+    }
     if (pred == "lt" || pred == "le") {
       if (!a->tensor || !b->tensor || a->tensor->num_elements() != 1 || b->tensor->num_elements() != 1) return false;
       double x = a->tensor->GetAsDouble(0), y = b->tensor->GetAsDouble(0);

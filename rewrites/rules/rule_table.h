@@ -47,6 +47,7 @@
 //   eq(e1,e2)  ne(e1,e2)  lt(e1,e2)  le(e1,e2)  inverse_perm(e1,e2)
 //   min_opset(N) (the model imports the default domain at opset N or later,
 //   so a target may use an op that opset introduced)
+//   all_eq(e,v) (every element of e equals the scalar v; false for no elements)
 // Constant functions (FN), evaluated by the engine on constant tensors:
 //   add sub mul div matmul (2 args)  sqrt neg reciprocal (1)  reshape(t,[dims])
 //   transpose(t,[perm])  concat(axis,t1,t2,...)  pad_kernel(w,[pads])
@@ -55,7 +56,8 @@
 //   of a Conv with groups/k groups computing what `groups` groups did)
 //   band_kernel(C,size,v) (the [C,C,1,1] kernel summing LRN's channel window,
 //   times v)  full(dims,v) (a tensor of dims filled with v; float32 for a
-//   literal or parameter v)
+//   literal or parameter v)  iota(n) ([0, 1, .., n-1])  rank_of(%v) (a
+//   variable's rank, from its type: need not be constant)
 #ifndef GSOPT_REWRITES_RULES_RULE_TABLE_H_
 #define GSOPT_REWRITES_RULES_RULE_TABLE_H_
 

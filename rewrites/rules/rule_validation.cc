@@ -35,6 +35,7 @@ const std::map<std::string, Arity>& Predicates() {
       {"ne", {2, 2, false}},
       {"lt", {2, 2, false}},
       {"min_opset", {1, 1, false}},
+      {"all_eq", {2, 2, false}},
       {"le", {2, 2, false}},
       {"inverse_perm", {2, 2, false}},
   };
@@ -49,6 +50,7 @@ const std::map<std::string, Arity>& Functions() {
       {"transpose", {2, 2, false}}, {"concat", {3, kMany, false}}, {"pad_kernel", {2, 2, false}},
       {"dim", {2, 2, false}},       {"ints", {1, kMany, false}},   {"mod", {2, 2, false}},
       {"regroup_kernel", {3, 3, false}}, {"band_kernel", {3, 3, false}}, {"full", {2, 2, false}},
+      {"iota", {1, 1, false}}, {"rank_of", {1, 1, false}},
   };
   return *functions;
 }
