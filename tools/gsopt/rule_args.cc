@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
 namespace gsopt::cli {
@@ -25,7 +27,11 @@ constexpr const char* kOffByDefault[] = {"div-scale-through-matmul", "scale-thro
 void AddRuleOptions(ArgSpec& spec) {
   spec.Option("rules", "A,B,..",
               "use only these rules (names as in the rule table), or 'all'; by default every rule of\n"
-              "the built-in library except the attention-scale rules (they defeat ORT's fusions)")
+              "the built-in library suited to --target")
+      .Option("target", "T",
+              "ort (default): the model will run in ONNX Runtime, which fuses activations, GELU and\n"
+              "attention itself, so the fuse-* rules and the attention-scale rules (they defeat ORT's\n"
+              "Attention fusion) are off; gsopt: the model runs on gsopt's executor, all rules on")
       .Option("rules-file", "PATH", "read rules from this rule table instead of the built-in library");
 }
 
@@ -47,9 +53,14 @@ absl::StatusOr<rewrites::RuleSet> RulesFromArgs(const ParsedArgs& args) {
     return rules;
   }
   if (args.Has("rules-file")) return rules;  // a user's own table is used whole
+  std::string target = args.GetOr("target", "ort");
+  if (target == "gsopt") return rules;
+  if (target != "ort") return absl::InvalidArgumentError(absl::StrCat("unknown --target '", target, "'; expected ort or gsopt"));
   std::vector<std::string> defaults;
   for (int i = 0; i < rules->size(); ++i) {
-    bool off = false;
+    // ORT runs its own fusions; a gsopt fused op would only be lowered back
+    // on export, after hiding its parts from the rules that pay off in ORT.
+    bool off = absl::StartsWith(rules->name(i), "fuse-");
     for (const char* name : kOffByDefault) off |= rules->name(i) == name;
     if (!off) defaults.push_back(rules->name(i));
   }
