@@ -280,7 +280,10 @@ absl::StatusOr<Graph> RuleSet::Apply(const Match& match, const Graph& input, Let
     // would make the merged node read its own output: not applicable here.
     return absl::FailedPreconditionError(absl::StrCat("rule '", rule.name, "' would make a cycle here"));
   }
-  graph.Compact();
+  // Removed nodes and dead values are tombstones until compaction renumbers
+  // everything; a search applies thousands of rewrites to near-identical
+  // copies, so tombstones are swept only once they are a real fraction.
+  if (graph.num_nodes() - graph.num_live_nodes() > graph.num_live_nodes() / 4) graph.Compact();
 #ifndef NDEBUG
   if (absl::Status status = ir::VerifyGraph(graph); !status.ok()) {
     return absl::InternalError(absl::StrCat("rule '", rule.name, "' broke the graph: ", status.message()));

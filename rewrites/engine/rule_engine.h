@@ -95,7 +95,8 @@ class RuleSet {
   std::vector<Match> FindMatches(const ir::Graph& graph, int rule) const;
 
   // Applies a match found on `graph`, returning the rewritten graph
-  // (topologically sorted, compacted, new nodes' shapes inferred; weights
+  // (topologically sorted, new nodes' shapes inferred, compacted once
+  // removed nodes pile up; weights
   // shared with `graph`). An error means this match cannot be applied: a
   // `let` cannot be evaluated (say, a weight dtype no kernel folds), or, as
   // an Internal error, the rule is wrong (it would change a root's type).
