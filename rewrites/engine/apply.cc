@@ -311,6 +311,7 @@ absl::StatusOr<RewriteLog> RunToFixpoint(const RuleSet& rules, Graph& graph, int
     }
     if (!applied) break;
   }
+  graph.Compact();  // drop what the rewrites left dead (Apply sweeps only now and then)
   return log;
 }
 
