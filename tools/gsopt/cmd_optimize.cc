@@ -193,7 +193,8 @@ int OptimizeCommand(const std::vector<std::string>& args) {
   double optimize_seconds = Seconds(start);
   backend::GraphCost final_cost = cost_model.Estimate(optimized);
 
-  GraphStats before = StatsOf(*original), after = StatsOf(optimized);
+  // FLOPs of symbolic dims are counted at their bound values, like the cost.
+  GraphStats before = StatsOf(cost_model.Bind(*original)), after = StatsOf(cost_model.Bind(optimized));
   std::printf("optimized %s in %.2f s (cleanup %.2f s, search %.2f s)\n\n", path.c_str(), optimize_seconds,
               cleanup_seconds, search_seconds);
   if (result) {
