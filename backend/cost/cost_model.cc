@@ -147,6 +147,22 @@ bool FoldsIntoMatMul(const ir::Graph& graph, const ir::Node& node) {
   return p.domain.empty() && (p.op_type == "MatMul" || p.op_type == "Gemm");
 }
 
+// For an Add of two same-shaped tensors one of which a Conv produces: the
+// other operand, which ORT's fused Conv reads as its Sum input.
+std::optional<ir::ValueId> ConvSumOperand(const ir::Graph& graph, const ir::Node& node) {
+  if (node.op_type != "Add" || node.num_inputs() != 2 || !node.has_input(0) || !node.has_input(1)) return std::nullopt;
+  const ir::Shape& a = graph.value(node.inputs[0]).type.shape;
+  const ir::Shape& b = graph.value(node.inputs[1]).type.shape;
+  if (!a.is_static() || !b.is_static() || a.static_dims() != b.static_dims()) return std::nullopt;
+  for (int i = 0; i < 2; ++i) {
+    ir::NodeId producer = graph.value(node.inputs[static_cast<size_t>(i)]).producer;
+    if (producer != ir::kNoNode && graph.node(producer).domain.empty() && graph.node(producer).op_type == "Conv") {
+      return node.inputs[static_cast<size_t>(1 - i)];
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 absl::StatusOr<OpWork> AnalyticalCostModel::DefaultWork(const ir::Graph& graph, const ir::Node& node,
@@ -163,6 +179,14 @@ absl::StatusOr<OpWork> AnalyticalCostModel::DefaultWork(const ir::Graph& graph, 
       work.speed = slow->second;
     }
     if (machine.fold_matmul_epilogues && FoldsIntoMatMul(graph, node)) return OpWork{work.op_class, 0, {}};
+    if (machine.fold_conv_sum) {
+      if (std::optional<ir::ValueId> other = ConvSumOperand(graph, node)) {
+        OpWork sum{work.op_class, 0, {}};
+        sum.bytes.read = graph.value(*other).type.shape.num_elements().value_or(0) *
+                         ir::ByteSizeFor(graph.value(*other).type.dtype, 1);
+        return sum;
+      }
+    }
     if (node.op_type == "Split" && node.has_input(0) && graph.value(node.inputs[0]).type.shape.rank() == 4) {
       work.extra_bytes = machine.split_4d_extra_passes * static_cast<double>(work.bytes.total());
     }

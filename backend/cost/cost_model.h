@@ -129,6 +129,10 @@ struct MachineModel {
   // moved attention's 1/sqrt(d) off the QK^T MatMul onto Q, where ORT must
   // run it as a separate op: bert_toy_optimized measured 0.87x.
   bool fold_matmul_epilogues = true;
+  // Likewise ORT adds a same-shaped tensor to a Conv's result inside the Conv
+  // (the residual "Sum" input of its fused Conv): such an Add only reads
+  // its other operand.
+  bool fold_conv_sum = true;
 
   const Efficiency& For(OpClass op_class) const;
 };

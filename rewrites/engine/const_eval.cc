@@ -287,6 +287,22 @@ absl::StatusOr<ExprValue> ExprEvaluator::Call(const rules::ConstExpr& expr) {
     if (!out.ok()) return out.status();
     return Strong(*std::move(out));
   }
+  if (fn == "slice") {
+    // slice(t, axis, start, end): elements start..end-1 along axis (a copy).
+    const Tensor& t = *args[0].tensor;
+    absl::StatusOr<int64_t> axis = ToInt(args[1], "slice() axis");
+    absl::StatusOr<int64_t> start = ToInt(args[2], "slice() start");
+    absl::StatusOr<int64_t> end = ToInt(args[3], "slice() end");
+    if (!axis.ok()) return axis.status();
+    if (!start.ok()) return start.status();
+    if (!end.ok()) return end.status();
+    Tensor starts = Tensor::FromVector<int64_t>({1}, {*start});
+    Tensor ends = Tensor::FromVector<int64_t>({1}, {*end});
+    Tensor axes = Tensor::FromVector<int64_t>({1}, {*axis});
+    absl::StatusOr<Tensor> out = RunKernel("Slice", {&t, &starts, &ends, &axes});
+    if (!out.ok()) return out.status();
+    return ExprValue{*std::move(out), std::nullopt, args[0].weak};
+  }
   if (fn == "iota") {
     absl::StatusOr<int64_t> n = ToInt(args[0], "iota() length");
     if (!n.ok()) return n.status();

@@ -58,6 +58,7 @@
 //   times v)  full(dims,v) (a tensor of dims filled with v; float32 for a
 //   literal or parameter v)  iota(n) ([0, 1, .., n-1])  rank_of(%v) (a
 //   variable's rank, from its type: need not be constant)
+//   slice(t,axis,start,end) (elements start..end-1 of t along axis)
 #ifndef GSOPT_REWRITES_RULES_RULE_TABLE_H_
 #define GSOPT_REWRITES_RULES_RULE_TABLE_H_
 

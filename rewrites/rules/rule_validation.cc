@@ -50,7 +50,7 @@ const std::map<std::string, Arity>& Functions() {
       {"transpose", {2, 2, false}}, {"concat", {3, kMany, false}}, {"pad_kernel", {2, 2, false}},
       {"dim", {2, 2, false}},       {"ints", {1, kMany, false}},   {"mod", {2, 2, false}},
       {"regroup_kernel", {3, 3, false}}, {"band_kernel", {3, 3, false}}, {"full", {2, 2, false}},
-      {"iota", {1, 1, false}}, {"rank_of", {1, 1, false}},
+      {"iota", {1, 1, false}}, {"rank_of", {1, 1, false}}, {"slice", {4, 4, false}},
   };
   return *functions;
 }
