@@ -77,6 +77,7 @@ const OpRegistry& OpRegistry::Global() {
     RegisterVisionOps(*r);
     RegisterSignalOps(*r);
     RegisterRecurrentOps(*r);
+    RegisterFusedOps(*r);
     return r;
   }();
   return *registry;

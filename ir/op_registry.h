@@ -84,6 +84,8 @@ void RegisterLossOps(OpRegistry& registry);
 void RegisterVisionOps(OpRegistry& registry);
 void RegisterSignalOps(OpRegistry& registry);
 void RegisterRecurrentOps(OpRegistry& registry);
+// gsopt's internal fused ops (domain "gsopt"; lowered to ONNX before export).
+void RegisterFusedOps(OpRegistry& registry);
 
 // Runs shape inference over the graph in execution order, writing each
 // node's output types. Nodes of unknown ops keep whatever types their outputs

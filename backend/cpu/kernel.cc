@@ -44,6 +44,7 @@ const KernelRegistry& KernelRegistry::Global() {
     RegisterVisionKernels(*r);
     RegisterSignalKernels(*r);
     RegisterRecurrentKernels(*r);
+    RegisterFusedKernels(*r);
     return r;
   }();
   return *registry;

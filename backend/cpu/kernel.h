@@ -77,6 +77,8 @@ void RegisterLossKernels(KernelRegistry& registry);
 void RegisterVisionKernels(KernelRegistry& registry);
 void RegisterSignalKernels(KernelRegistry& registry);
 void RegisterRecurrentKernels(KernelRegistry& registry);
+// gsopt's internal fused ops (domain "gsopt"; schemas in ir/ops/fused_ops.cc).
+void RegisterFusedKernels(KernelRegistry& registry);
 
 }  // namespace gsopt::backend::cpu
 

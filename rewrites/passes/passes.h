@@ -32,6 +32,13 @@ std::unique_ptr<Pass> CreateCommonSubexpressionEliminationPass();
 // constants nothing reads.
 std::unique_ptr<Pass> CreateDeadCodeEliminationPass();
 
+// Replaces every node of gsopt's internal domain ("gsopt": FusedConv,
+// FusedMatMul, Gelu, Attention) by standard ONNX ops valid at the graph's
+// default-domain opset, in the forms ONNX Runtime's own fusions recognize,
+// and drops the domain's opset import. Output value names, graph outputs and
+// readers are kept. Run before exporting a model optimized with fuse-* rules.
+std::unique_ptr<Pass> CreateLowerInternalOpsPass();
+
 }  // namespace gsopt::rewrites
 
 #endif  // GSOPT_REWRITES_PASSES_PASSES_H_

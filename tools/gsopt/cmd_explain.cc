@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 
 #include "backend/cost/cost_model.h"
+#include "backend/cost/fused_op_work.h"
 #include "rewrites/pass.h"
 #include "tools/gsopt/commands.h"
 #include "tools/gsopt/model_io.h"
@@ -38,6 +39,7 @@ int ExplainCommand(const std::vector<std::string>& args) {
   }
 
   backend::AnalyticalCostModel cost_model;
+  backend::RegisterFusedOpWork(cost_model);
   backend::GraphCost base = cost_model.Estimate(*graph);
   std::vector<rewrites::Match> matches = rules->FindMatches(*graph);
   std::printf("%s: %d nodes, %d rules, %zu matches", path.c_str(), graph->num_live_nodes(), rules->size(),

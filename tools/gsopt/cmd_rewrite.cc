@@ -5,7 +5,9 @@
 // decides whether a rewrite pays, this command only whether it is sound.
 #include <cstdio>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "rewrites/passes/passes.h"
 #include "tools/gsopt/commands.h"
 #include "tools/gsopt/model_io.h"
 #include "tools/gsopt/rule_args.h"
@@ -51,6 +53,11 @@ int RewriteCommand(const std::vector<std::string>& args) {
   std::printf("applied %d rewrite%s\n", log->total, log->total == 1 ? "" : "s");
   for (const std::string& step : log->applied) std::printf("  %s\n", step.c_str());
 
+  if (!absl::EndsWith(*out, ".gsir")) {  // ONNX files hold only standard ops
+    absl::StatusOr<bool> lowered = rewrites::CreateLowerInternalOpsPass()->Run(rewritten);
+    if (!lowered.ok()) return ReportError("rewrite", lowered.status());
+    if (*lowered) std::printf("lowered gsopt's fused ops to standard ONNX\n");
+  }
   if (parsed.Has("no-verify")) {
     std::printf("verification: skipped (--no-verify)\n");
   } else {
