@@ -77,6 +77,8 @@ ir::AttributeMap NormalizedAttributes(const ir::Graph& graph, const ir::Node& no
     Default(attributes, "alpha", 0.0001f);
     Default(attributes, "beta", 0.75f);
     Default(attributes, "bias", 1.0f);
+  } else if (op.rfind("Reduce", 0) == 0 || op == "ArgMax" || op == "ArgMin") {
+    Default(attributes, "keepdims", int64_t{1});
   } else if (op == "LeakyRelu") {
     Default(attributes, "alpha", 0.01f);
   } else if (op == "Gelu") {

@@ -189,6 +189,17 @@ absl::StatusOr<ExprValue> ExprEvaluator::Call(const rules::ConstExpr& expr) {
     return Weak(Tensor::Scalar<int64_t>(shape.dim(a).value()));
   }
 
+  if (fn == "shape_of") {  // like dim(), reads a type: the static dims as a 1-D int64 tensor
+    const rules::ConstExpr& var = expr.args[0];
+    auto it = match_.values.find(var.name);
+    if (var.kind != rules::ConstExpr::Kind::kVariable || it == match_.values.end()) {
+      return absl::InvalidArgumentError("shape_of() takes a bound source variable");
+    }
+    const ir::Shape& shape = graph_.value(it->second).type.shape;
+    if (!shape.is_static()) return absl::FailedPreconditionError(absl::StrCat("%", var.name, " has no static shape"));
+    std::vector<int64_t> dims = shape.static_dims();
+    return Strong(Tensor::FromVector<int64_t>({static_cast<int64_t>(dims.size())}, dims));
+  }
   if (fn == "rank_of") {  // like dim(), reads a type
     const rules::ConstExpr& var = expr.args[0];
     auto it = match_.values.find(var.name);
@@ -302,6 +313,22 @@ absl::StatusOr<ExprValue> ExprEvaluator::Call(const rules::ConstExpr& expr) {
     absl::StatusOr<Tensor> out = RunKernel("Slice", {&t, &starts, &ends, &axes});
     if (!out.ok()) return out.status();
     return ExprValue{*std::move(out), std::nullopt, args[0].weak};
+  }
+  if (fn == "compose_perm") {
+    // Transpose(Transpose(x, p), q) == Transpose(x, r) with r[i] = p[q[i]].
+    absl::StatusOr<std::vector<int64_t>> p = ToInts(args[0], "compose_perm() first permutation");
+    absl::StatusOr<std::vector<int64_t>> q = ToInts(args[1], "compose_perm() second permutation");
+    if (!p.ok()) return p.status();
+    if (!q.ok()) return q.status();
+    const int64_t n = static_cast<int64_t>(p->size());
+    if (static_cast<int64_t>(q->size()) != n) return absl::InvalidArgumentError("compose_perm() of different ranks");
+    std::vector<int64_t> r(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t qi = (*q)[static_cast<size_t>(i)];
+      if (qi < 0 || qi >= n) return absl::InvalidArgumentError("compose_perm() needs permutations");
+      r[static_cast<size_t>(i)] = (*p)[static_cast<size_t>(qi)];
+    }
+    return Weak(Tensor::FromVector<int64_t>({n}, r));
   }
   if (fn == "iota") {
     absl::StatusOr<int64_t> n = ToInt(args[0], "iota() length");

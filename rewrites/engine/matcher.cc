@@ -78,6 +78,18 @@ std::optional<ir::DType> DTypeFromRuleName(const std::string& name) {
   return it == kOnnxNames.end() ? std::nullopt : ir::DTypeFromName(it->second);
 }
 
+// Ops whose two operands may be matched in either order: exactly
+// commutative in IEEE arithmetic (a + b and b + a round the same), unlike
+// Max/Min, whose kernels may propagate a NaN operand differently by position.
+bool IsCommutative(const PatternNode& pn) {
+  static const char* const kCommutative[] = {"Add", "Mul", "And", "Or", "Xor", "Equal"};
+  if (!pn.domain.empty() || pn.inputs.size() != 2) return false;
+  for (const char* op : kCommutative) {
+    if (pn.op == op) return true;
+  }
+  return false;
+}
+
 int PresentInputs(const Node& node) {
   int n = node.num_inputs();
   while (n > 0 && node.inputs[static_cast<size_t>(n - 1)] == kNoValue) --n;
@@ -108,10 +120,14 @@ class Matcher {
     }
     const int p = rule_.order[k];
     const PatternNode& pn = pattern_node(p);
+    const bool commutative = IsCommutative(pn);
     for (NodeId candidate : Candidates(pn)) {
-      Match saved = state_;
-      if (Bind(p, candidate)) Step(k + 1);
-      state_ = std::move(saved);
+      for (bool swap : {false, true}) {
+        if (swap && !commutative) break;
+        Match saved = state_;
+        if (Bind(p, candidate, swap)) Step(k + 1);
+        state_ = std::move(saved);
+      }
     }
   }
 
@@ -128,8 +144,12 @@ class Matcher {
       auto it = state_.values.find(pn.inputs[i]);
       if (it == state_.values.end()) continue;
       std::vector<NodeId> out;
+      const bool commutative = IsCommutative(pn);
       for (const ir::Use& use : uses_[static_cast<size_t>(it->second)]) {
-        if (use.node != kNoNode && use.input_index == static_cast<int>(i)) out.push_back(use.node);
+        if (use.node == kNoNode) continue;
+        if (use.input_index == static_cast<int>(i) || (commutative && use.input_index == 1 - static_cast<int>(i))) {
+          out.push_back(use.node);
+        }
       }
       std::sort(out.begin(), out.end());
       out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -148,7 +168,9 @@ class Matcher {
     return inserted || it->second == value;
   }
 
-  bool Bind(int p, NodeId id) {
+  // `swap`: bind the pattern's two inputs to the node's in the other order
+  // (only for commutative ops).
+  bool Bind(int p, NodeId id, bool swap) {
     const PatternNode& pn = pattern_node(p);
     const Node& node = graph_.node(id);
     if (node.removed || node.op_type != pn.op || node.domain != pn.domain) return false;
@@ -161,7 +183,7 @@ class Matcher {
     if (PresentInputs(node) != pattern_inputs) return false;
     for (int i = 0; i < pattern_inputs; ++i) {
       const std::string& var = pn.inputs[static_cast<size_t>(i)];
-      ValueId in = node.inputs[static_cast<size_t>(i)];
+      ValueId in = node.inputs[static_cast<size_t>(swap ? 1 - i : i)];
       if (var.empty()) {
         if (in != kNoValue) return false;
       } else if (in == kNoValue || !BindValue(var, in)) {

@@ -260,6 +260,39 @@ graph @g(%x: f32[4]) -> (%y: f32[4]) {
   EXPECT_EQ(full.value(full.outputs()[0]).name, "y");
 }
 
+TEST(RuleEngineTest, CommutativeOperandsMatchInEitherOrderOthersDoNot) {
+  RuleSet rules = Rules(R"(
+# bias: a MatMul plus a constant
+rule bias
+  source %m = MatMul(%x, %w)
+  source %y = Add(%m, %b)
+  where const(%b)
+  target %y = Gemm(%x, %w, %b)
+# biggest: a MatMul maxed with a constant
+rule biggest
+  source %m = MatMul(%x, %w)
+  source %y = Max(%m, %b)
+  target %y = Max(%m, %b)
+)");
+  ir::Graph graph = Parse(R"(gsir 1
+graph @g(%x: f32[2,3]) -> (%y: f32[2,4], %z: f32[2,4]) {
+  %w = const f32[3,4] dense<[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]>
+  %b = const f32[4] dense<[0.5, -0.5, 1, -1]>
+  %m = MatMul(%x, %w) loc("mm")
+  %y = Add(%b, %m) loc("add")
+  %z = Max(%b, %m) loc("max")
+  return %y, %z
+}
+)");
+  std::vector<Match> matches = rules.FindMatches(graph);
+  ASSERT_EQ(matches.size(), 1u) << "Add commutes; Max is not matched with its operands swapped";
+  EXPECT_EQ(rules.name(matches[0].rule), "bias");
+  EXPECT_EQ(matches[0].values.at("b"), *graph.FindValue("b"));
+  absl::StatusOr<ir::Graph> rewritten = rules.Apply(matches[0], graph);
+  ASSERT_TRUE(rewritten.ok()) << rewritten.status();
+  ExpectSameFunction(*rewritten, graph);
+}
+
 TEST(RuleEngineTest, BuiltInLibraryCompiles) {
   absl::StatusOr<RuleSet> rules = RuleSet::BuiltIn();
   ASSERT_TRUE(rules.ok()) << rules.status();

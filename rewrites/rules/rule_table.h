@@ -59,6 +59,8 @@
 //   literal or parameter v)  iota(n) ([0, 1, .., n-1])  rank_of(%v) (a
 //   variable's rank, from its type: need not be constant)
 //   slice(t,axis,start,end) (elements start..end-1 of t along axis)
+//   shape_of(%v) (a variable's static dims, 1-D int64)  compose_perm(p,q)
+//   (r with r[i] = p[q[i]]: Transpose by p, then by q, is Transpose by r)
 #ifndef GSOPT_REWRITES_RULES_RULE_TABLE_H_
 #define GSOPT_REWRITES_RULES_RULE_TABLE_H_
 

@@ -51,6 +51,7 @@ const std::map<std::string, Arity>& Functions() {
       {"dim", {2, 2, false}},       {"ints", {1, kMany, false}},   {"mod", {2, 2, false}},
       {"regroup_kernel", {3, 3, false}}, {"band_kernel", {3, 3, false}}, {"full", {2, 2, false}},
       {"iota", {1, 1, false}}, {"rank_of", {1, 1, false}}, {"slice", {4, 4, false}},
+      {"shape_of", {1, 1, false}}, {"compose_perm", {2, 2, false}},
   };
   return *functions;
 }

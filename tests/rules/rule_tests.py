@@ -36,8 +36,8 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LIBRARY = os.path.join(ROOT, "rewrites", "rules", "library.rules")
 TEST_DIR = os.path.join(ROOT, "rewrites", "rules", "tests")
-# NAME.fires.gsir, NAME.no_fire.gsir, NAME.no_fire_2.gsir, ...
-TEST_FILE = re.compile(r"^(?P<rule>.+)\.(?P<kind>fires|no_fire(?:_\d+)?)\.gsir$")
+# NAME.fires.gsir (NAME.fires_2.gsir, ...), NAME.no_fire.gsir, NAME.no_fire_2.gsir, ...
+TEST_FILE = re.compile(r"^(?P<rule>.+)\.(?P<kind>fires(?:_\d+)?|no_fire(?:_\d+)?)\.gsir$")
 
 
 def rule_names(path):
@@ -131,7 +131,7 @@ def main(argv):
     for name in sorted(os.listdir(TEST_DIR)):
         m = TEST_FILE.match(name)
         if not m:
-            problems.append((name, "not a test file name (NAME.fires.gsir or NAME.no_fire[_N].gsir)"))
+            problems.append((name, "not a test file name (NAME.fires[_N].gsir or NAME.no_fire[_N].gsir)"))
         elif m.group("rule") not in rules:
             problems.append((name, f"names no rule of {os.path.relpath(LIBRARY, ROOT)}"))
         else:
@@ -153,7 +153,7 @@ def main(argv):
         for kind, path in sorted(tests.get(rule, [])):
             test = os.path.basename(path)
             with tempfile.TemporaryDirectory(prefix="gsopt_rule_test_") as workdir:
-                check = test_fires if kind == "fires" else test_no_fire
+                check = test_fires if kind.startswith("fires") else test_no_fire
                 why = check(gsopt, filecheck_bin, rule, path, workdir)
             xfail = xfail_reason(path)
             if xfail is not None:
