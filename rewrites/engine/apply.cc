@@ -141,7 +141,8 @@ std::string LetKey(const Graph& graph, const Match& match, std::vector<ir::Tenso
     if (const auto* attribute = std::get_if<ir::Attribute>(&bound)) {
       h = attribute->Hash();
     } else {
-      for (const auto& [name, attribute] : std::get<ir::AttributeMap>(bound)) h = absl::HashOf(h, name, attribute.Hash());
+      for (const auto& [name, attribute] : std::get<ir::AttributeMap>(bound))
+        h = absl::HashOf(h, name, attribute.Hash());
     }
     absl::StrAppend(&key, "|?", param, "=", h);
   }
@@ -228,9 +229,10 @@ absl::StatusOr<Graph> RuleSet::Apply(const Match& match, const Graph& input, Let
       }
     }
     std::vector<std::string> output_names;
-    for (const std::string& var : pn.outputs) output_names.push_back(graph.UniqueValueName(absl::StrCat(rule.name, "_", var)));
-    NodeId id = graph.AddNode(pn.op, inputs, output_names, std::move(attributes), graph.UniqueNodeName(rule.name),
-                              pn.domain);
+    for (const std::string& var : pn.outputs)
+      output_names.push_back(graph.UniqueValueName(absl::StrCat(rule.name, "_", var)));
+    NodeId id =
+        graph.AddNode(pn.op, inputs, output_names, std::move(attributes), graph.UniqueNodeName(rule.name), pn.domain);
     LowerForOpset(graph, graph.mutable_node(id));
     if (absl::Status status = InferNode(graph, id); !status.ok()) {
       return absl::Status(status.code(), absl::StrCat("rule '", rule.name, "': ", status.message()));

@@ -17,8 +17,8 @@ void Default(ir::AttributeMap& attributes, const std::string& name, ir::Attribut
 void SpatialDefaults(ir::AttributeMap& attributes, int64_t spatial) {
   if (spatial <= 0) return;
   auto pad = attributes.find("auto_pad");
-  bool explicit_pads = pad == attributes.end() ||
-                       (pad->second.is<std::string>() && pad->second.get<std::string>() == "NOTSET");
+  bool explicit_pads =
+      pad == attributes.end() || (pad->second.is<std::string>() && pad->second.get<std::string>() == "NOTSET");
   if (pad != attributes.end() && explicit_pads) attributes.erase(pad);  // NOTSET is the default
   const std::vector<int64_t> ones(static_cast<size_t>(spatial), 1);
   Default(attributes, "strides", ones);

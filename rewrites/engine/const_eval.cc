@@ -2,8 +2,8 @@
 // kernels on them; see const_eval.h.
 #include "rewrites/engine/const_eval.h"
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -372,7 +372,7 @@ absl::StatusOr<ExprValue> ExprEvaluator::Call(const rules::ConstExpr& expr) {
       return absl::UnimplementedError("regroup_kernel() needs a whole-byte dtype");
     }
     const std::byte* src = w.raw_data();
-    std::byte* dst = out->mutable_raw_data();  // zero-initialized
+    std::byte* dst = out->mutable_raw_data();               // zero-initialized
     const int64_t row = cin_per_group * spatial * element;  // one output channel's old weights
     for (int64_t o = 0; o < cout; ++o) {
       int64_t position_in_new_group = (o / out_per_group) % k;

@@ -71,9 +71,9 @@ std::vector<int> MatchingOrder(const rules::Pattern& pattern) {
 std::optional<ir::DType> DTypeFromRuleName(const std::string& name) {
   if (std::optional<ir::DType> dtype = ir::DTypeFromName(name)) return dtype;
   static const std::map<std::string, std::string> kOnnxNames = {
-      {"float", "f32"},  {"float32", "f32"}, {"double", "f64"}, {"float64", "f64"}, {"float16", "f16"},
-      {"bfloat16", "bf16"}, {"int8", "i8"},   {"int16", "i16"},  {"int32", "i32"},   {"int64", "i64"},
-      {"uint8", "u8"},   {"uint16", "u16"},  {"uint32", "u32"}, {"uint64", "u64"}};
+      {"float", "f32"},     {"float32", "f32"}, {"double", "f64"}, {"float64", "f64"}, {"float16", "f16"},
+      {"bfloat16", "bf16"}, {"int8", "i8"},     {"int16", "i16"},  {"int32", "i32"},   {"int64", "i64"},
+      {"uint8", "u8"},      {"uint16", "u16"},  {"uint32", "u32"}, {"uint64", "u64"}};
   auto it = kOnnxNames.find(name);
   return it == kOnnxNames.end() ? std::nullopt : ir::DTypeFromName(it->second);
 }
@@ -98,8 +98,7 @@ int PresentInputs(const Node& node) {
 
 class Matcher {
  public:
-  Matcher(const Graph& graph, const CompiledRule& rule, int rule_index,
-          const std::vector<std::vector<ir::Use>>& uses)
+  Matcher(const Graph& graph, const CompiledRule& rule, int rule_index, const std::vector<std::vector<ir::Use>>& uses)
       : graph_(graph), rule_(rule), uses_(uses) {
     state_.rule = rule_index;
     state_.nodes.assign(rule.rule.source.nodes.size(), kNoNode);
@@ -194,8 +193,7 @@ class Matcher {
     // unread extra outputs where they are by-products (Dropout's mask,
     // training statistics, pooling indices). A Split's unread third piece is
     // still part of what it splits, so Split and the like must match exactly.
-    static const char* const kByProductOutputs[] = {"Dropout", "BatchNormalization", "LayerNormalization",
-                                                    "MaxPool"};
+    static const char* const kByProductOutputs[] = {"Dropout", "BatchNormalization", "LayerNormalization", "MaxPool"};
     bool may_have_extra = false;
     for (const char* op : kByProductOutputs) may_have_extra |= node.domain.empty() && node.op_type == op;
     if (node.num_outputs() < static_cast<int>(pn.outputs.size())) return false;
@@ -297,13 +295,14 @@ class Matcher {
     }
     if (pred == "min_opset") {
       absl::StatusOr<internal::ExprValue> n = evaluator.Evaluate(args[0]);
-      return n.ok() && n->tensor && n->tensor->num_elements() == 1 && graph_.OpsetVersion("") >= n->tensor->GetAsInt64(0);
+      return n.ok() && n->tensor && n->tensor->num_elements() == 1 &&
+             graph_.OpsetVersion("") >= n->tensor->GetAsInt64(0);
     }
     absl::StatusOr<internal::ExprValue> a = evaluator.Evaluate(args[0]);
     absl::StatusOr<internal::ExprValue> b = evaluator.Evaluate(args[1]);
     if (!a.ok() || !b.ok()) return false;  // e.g. a dim that is not static: no match
     if (pred == "eq" || pred == "ne") {
-      bool equal = (a->str && b->str) ? *a->str == *b->str
+      bool equal = (a->str && b->str)         ? *a->str == *b->str
                    : (a->tensor && b->tensor) ? internal::SameNumbers(*a->tensor, *b->tensor)
                                               : false;
       return pred == "eq" ? equal : !equal;
@@ -391,7 +390,8 @@ std::vector<Match> RuleSet::FindMatches(const Graph& graph) const {
 
 std::string RuleSet::Describe(const Graph& graph, const Match& match) {
   std::vector<std::string> names;
-  for (NodeId id : match.nodes) names.push_back(graph.node(id).name.empty() ? absl::StrCat("#", id) : graph.node(id).name);
+  for (NodeId id : match.nodes)
+    names.push_back(graph.node(id).name.empty() ? absl::StrCat("#", id) : graph.node(id).name);
   return absl::StrJoin(names, ", ");
 }
 

@@ -38,18 +38,18 @@ using ParamValue = std::variant<ir::Attribute, ir::AttributeMap>;
 
 // One place a rule matches.
 struct Match {
-  int rule = -1;                                  // index into the RuleSet
-  std::vector<ir::NodeId> nodes;                  // graph node per source pattern node
-  std::map<std::string, ir::ValueId> values;      // pattern variable -> graph value
-  std::map<std::string, ParamValue> params;       // parameter -> attribute(s)
+  int rule = -1;                              // index into the RuleSet
+  std::vector<ir::NodeId> nodes;              // graph node per source pattern node
+  std::map<std::string, ir::ValueId> values;  // pattern variable -> graph value
+  std::map<std::string, ParamValue> params;   // parameter -> attribute(s)
 };
 
 // A rule prepared for matching.
 struct CompiledRule {
   rules::Rule rule;
-  std::vector<int> order;                // pattern node indices in matching order
-  std::vector<std::string> roots;        // source variables the target must define
-  std::vector<std::string> leaves;       // source variables no source node defines
+  std::vector<int> order;           // pattern node indices in matching order
+  std::vector<std::string> roots;   // source variables the target must define
+  std::vector<std::string> leaves;  // source variables no source node defines
 };
 
 // Remembers the constants `let`s computed, keyed by the rule and the exact

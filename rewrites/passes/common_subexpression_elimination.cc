@@ -24,8 +24,8 @@ using ir::ValueId;
 // Ops whose two evaluations on equal inputs may differ, or that carry
 // subgraphs whose outer-scope reads are not in `inputs`.
 bool MayMerge(const Node& node) {
-  static const char* const kNondeterministic[] = {"RandomNormal", "RandomNormalLike", "RandomUniform",
-                                                  "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout"};
+  static const char* const kNondeterministic[] = {
+      "RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout"};
   if (node.domain.empty()) {
     for (const char* op : kNondeterministic) {
       if (node.op_type == op) return false;

@@ -12,8 +12,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "backend/cost/flops.h"
 #include "backend/cost/cost_model.h"
+#include "backend/cost/flops.h"
 #include "backend/cost/fused_op_work.h"
 #include "ir/structural_hash.h"
 #include "rewrites/pass.h"
@@ -127,9 +127,9 @@ int OptimizeCommand(const std::vector<std::string>& args) {
   std::string strategy_name = parsed.GetOr("search", "hybrid");
   absl::StatusOr<search::Strategy> strategy =
       strategy_name == "none" ? search::Strategy::kGreedy : search::ParseStrategy(strategy_name);
-  for (const absl::Status& s : {load_options.status(), random_options.status(), trials.status(), rtol.status(),
-                                atol.status(), alpha.status(), budget.status(), time_limit.status(),
-                                stop_after.status(), strategy.status()}) {
+  for (const absl::Status& s :
+       {load_options.status(), random_options.status(), trials.status(), rtol.status(), atol.status(), alpha.status(),
+        budget.status(), time_limit.status(), stop_after.status(), strategy.status()}) {
     if (!s.ok()) return ReportError("optimize", absl::InvalidArgumentError(s.message()));
   }
   absl::StatusOr<rewrites::RuleSet> rules = RulesFromArgs(parsed);
@@ -183,8 +183,9 @@ int OptimizeCommand(const std::vector<std::string>& args) {
     absl::StatusOr<search::SearchResult> searched = search::Search(optimized, source, cost_model, options);
     bar.Finish();
     if (!searched.ok()) {
-      return ReportError("optimize", absl::Status(searched.status().code(),
-                                                  absl::StrCat(path, ": search failed: ", searched.status().message())));
+      return ReportError(
+          "optimize",
+          absl::Status(searched.status().code(), absl::StrCat(path, ": search failed: ", searched.status().message())));
     }
     result = *std::move(searched);
     optimized = result->best;
@@ -259,7 +260,8 @@ int OptimizeCommand(const std::vector<std::string>& args) {
   std::string passes;
   for (const auto& [name, n] : pass_counts) absl::StrAppend(&passes, passes.empty() ? "" : ", ", name, " x", n);
   std::printf("  passes that changed the graph: %s\n\n", passes.empty() ? "none" : passes.c_str());
-  if (lowered != 0) std::printf("lowered gsopt's fused ops to standard ONNX for %s (%+d nodes)\n\n", out->c_str(), lowered);
+  if (lowered != 0)
+    std::printf("lowered gsopt's fused ops to standard ONNX for %s (%+d nodes)\n\n", out->c_str(), lowered);
 
   if (parsed.Has("no-verify")) {
     std::printf("verification: skipped (--no-verify)\n");

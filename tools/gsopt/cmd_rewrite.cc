@@ -49,7 +49,8 @@ int RewriteCommand(const std::vector<std::string>& args) {
   ir::Graph rewritten = *original;
   absl::StatusOr<rewrites::RewriteLog> log =
       rewrites::RunToFixpoint(*rules, rewritten, 10000, static_cast<int>(*stop_after));
-  if (!log.ok()) return ReportError("rewrite", absl::Status(log.status().code(), absl::StrCat(path, ": ", log.status().message())));
+  if (!log.ok())
+    return ReportError("rewrite", absl::Status(log.status().code(), absl::StrCat(path, ": ", log.status().message())));
   std::printf("applied %d rewrite%s\n", log->total, log->total == 1 ? "" : "s");
   for (const std::string& step : log->applied) std::printf("  %s\n", step.c_str());
 
@@ -66,8 +67,9 @@ int RewriteCommand(const std::vector<std::string>& args) {
     options.inputs = *random_options;
     absl::StatusOr<verifier::DifferentialReport> report = verifier::CompareGraphs(rewritten, *original, options);
     if (!report.ok()) {
-      return ReportError("rewrite", absl::Status(report.status().code(),
-                                                 absl::StrCat(path, ": cannot verify the result: ", report.status().message())));
+      return ReportError("rewrite",
+                         absl::Status(report.status().code(),
+                                      absl::StrCat(path, ": cannot verify the result: ", report.status().message())));
     }
     std::printf("verification: %s\n", report->Summary().c_str());
     if (!report->matches) {

@@ -21,9 +21,12 @@ namespace {
 // softmax-plain turns exp(x)/sum(exp(x)) into Softmax, which stays finite
 // where the original overflows to NaN: better, but not the same function,
 // so it is only applied when asked for.
-constexpr const char* kOffByDefault[] = {"div-scale-through-matmul", "scale-through-matmul",
-                                         "scale-through-transpose",  "scale-through-reshape",
-                                         "scale-into-bias-add",      "scale-into-matmul-weight",
+constexpr const char* kOffByDefault[] = {"div-scale-through-matmul",
+                                         "scale-through-matmul",
+                                         "scale-through-transpose",
+                                         "scale-through-reshape",
+                                         "scale-into-bias-add",
+                                         "scale-into-matmul-weight",
                                          "softmax-plain"};
 
 }  // namespace
@@ -59,7 +62,8 @@ absl::StatusOr<rewrites::RuleSet> RulesFromArgs(const ParsedArgs& args) {
   if (args.Has("rules-file")) return rules;  // a user's own table is used whole
   std::string target = args.GetOr("target", "ort");
   if (target == "gsopt") return rules;
-  if (target != "ort") return absl::InvalidArgumentError(absl::StrCat("unknown --target '", target, "'; expected ort or gsopt"));
+  if (target != "ort")
+    return absl::InvalidArgumentError(absl::StrCat("unknown --target '", target, "'; expected ort or gsopt"));
   std::vector<std::string> defaults;
   for (int i = 0; i < rules->size(); ++i) {
     // ORT runs its own fusions; a gsopt fused op would only be lowered back
