@@ -9,8 +9,8 @@
 #include "absl/strings/str_format.h"
 
 #include "backend/cost/cost_model.h"
-#include "backend/cost/fused_op_work.h"
 #include "rewrites/pass.h"
+#include "tools/gsopt/cli_cost_model.h"
 #include "tools/gsopt/commands.h"
 #include "tools/gsopt/model_io.h"
 #include "tools/gsopt/rule_args.h"
@@ -23,14 +23,18 @@ int ExplainCommand(const std::vector<std::string>& args) {
                "change of applying each match alone.");
   AddRuleOptions(spec);
   spec.Switch("no-cleanup", "match the model as it is, without constant folding and no-op removal")
-      .Repeated("input-shape", "NAME=D1,D2,..", "fix the dims of a graph input");
+      .Repeated("input-shape", "NAME=D1,D2,..", "fix the dims of a graph input")
+      .Repeated("dim", "SYMBOL=VALUE", "value a symbolic dim is costed at (default 1)");
   ParsedArgs parsed;
   if (std::optional<int> exit = ParseCommandLine(spec, args, 1, 1, &parsed)) return *exit;
   const std::string& path = parsed.positional()[0];
   absl::StatusOr<LoadOptions> load_options = LoadOptionsFromArgs(parsed);
   if (!load_options.ok()) return ReportError("explain", load_options.status());
   absl::StatusOr<rewrites::RuleSet> rules = RulesFromArgs(parsed);
-  if (!rules.ok()) return ReportError("explain", rules.status());
+  if (!rules.ok()) {  // a rule table that does not parse is a file error, a bad name a usage error
+    return parsed.Has("rules-file") ? ReportError("explain", rules.status())
+                                    : ReportUsageError("explain", rules.status());
+  }
   absl::StatusOr<ir::Graph> graph = LoadModel(path, *load_options);
   if (!graph.ok()) return ReportError("explain", graph.status());
   if (!parsed.Has("no-cleanup")) {
@@ -38,8 +42,10 @@ int ExplainCommand(const std::vector<std::string>& args) {
     if (absl::Status s = pipeline.Run(*graph); !s.ok()) return ReportError("explain", s);
   }
 
-  backend::AnalyticalCostModel cost_model;
-  backend::RegisterFusedOpWork(cost_model);
+  absl::StatusOr<verifier::RandomInputOptions> dims = RandomInputOptionsFromArgs(parsed);
+  if (!dims.ok()) return ReportUsageError("explain", dims.status());
+  CliCostModel cli_cost_model(dims->symbolic_dims, dims->default_symbolic_dim);
+  const backend::BoundSymbolsCostModel& cost_model = cli_cost_model.model();
   backend::GraphCost base = cost_model.Estimate(*graph);
   std::vector<rewrites::Match> matches = rules->FindMatches(*graph);
   std::printf("%s: %d nodes, %d rules, %zu matches", path.c_str(), graph->num_live_nodes(), rules->size(),

@@ -14,12 +14,12 @@
 #include "absl/strings/str_cat.h"
 #include "backend/cost/cost_model.h"
 #include "backend/cost/flops.h"
-#include "backend/cost/fused_op_work.h"
 #include "ir/structural_hash.h"
 #include "rewrites/pass.h"
 #include "rewrites/passes/passes.h"
 #include "search/rule_source.h"
 #include "search/search.h"
+#include "tools/gsopt/cli_cost_model.h"
 #include "tools/gsopt/commands.h"
 #include "tools/gsopt/model_io.h"
 #include "tools/gsopt/rule_args.h"
@@ -130,10 +130,13 @@ int OptimizeCommand(const std::vector<std::string>& args) {
   for (const absl::Status& s :
        {load_options.status(), random_options.status(), trials.status(), rtol.status(), atol.status(), alpha.status(),
         budget.status(), time_limit.status(), stop_after.status(), strategy.status()}) {
-    if (!s.ok()) return ReportError("optimize", absl::InvalidArgumentError(s.message()));
+    if (!s.ok()) return ReportUsageError("optimize", s);
   }
   absl::StatusOr<rewrites::RuleSet> rules = RulesFromArgs(parsed);
-  if (!rules.ok()) return ReportError("optimize", rules.status());
+  if (!rules.ok()) {  // a rule table that does not parse is a file error, a bad name a usage error
+    return parsed.Has("rules-file") ? ReportError("optimize", rules.status())
+                                    : ReportUsageError("optimize", rules.status());
+  }
   absl::StatusOr<ir::Graph> original = LoadModel(path, *load_options);
   if (!original.ok()) return ReportError("optimize", original.status());
 
@@ -145,15 +148,8 @@ int OptimizeCommand(const std::vector<std::string>& args) {
   }
   double cleanup_seconds = Seconds(start);
 
-  backend::AnalyticalCostModel analytical;
-  backend::RegisterFusedOpWork(analytical);
-  // Symbolic dims are costed at their --dim value (default 1), as the check runs them.
-  backend::BoundSymbolsCostModel cost_model(analytical, random_options->symbolic_dims,
-                                            random_options->default_symbolic_dim, [](ir::Graph& bound) {
-                                              rewrites::PassPipeline fold;
-                                              fold.Add(rewrites::CreateConstantFoldingPass());
-                                              (void)fold.Run(bound, /*max_iterations=*/2);
-                                            });
+  CliCostModel cli_cost_model(random_options->symbolic_dims, random_options->default_symbolic_dim);
+  const backend::BoundSymbolsCostModel& cost_model = cli_cost_model.model();
   backend::GraphCost original_cost = cost_model.Estimate(*original);
   std::optional<search::SearchResult> result;
   std::string search_note;

@@ -39,10 +39,13 @@ int RewriteCommand(const std::vector<std::string>& args) {
   absl::StatusOr<int64_t> stop_after = parsed.GetInt("stop-after", -1);
   absl::StatusOr<int64_t> trials = parsed.GetInt("trials", 3);
   for (const absl::Status& s : {load_options.status(), random_options.status(), stop_after.status(), trials.status()}) {
-    if (!s.ok()) return ReportError("rewrite", absl::InvalidArgumentError(s.message()));
+    if (!s.ok()) return ReportUsageError("rewrite", s);
   }
   absl::StatusOr<rewrites::RuleSet> rules = RulesFromArgs(parsed);
-  if (!rules.ok()) return ReportError("rewrite", rules.status());
+  if (!rules.ok()) {  // a rule table that does not parse is a file error, a bad name a usage error
+    return parsed.Has("rules-file") ? ReportError("rewrite", rules.status())
+                                    : ReportUsageError("rewrite", rules.status());
+  }
   absl::StatusOr<ir::Graph> original = LoadModel(path, *load_options);
   if (!original.ok()) return ReportError("rewrite", original.status());
 

@@ -36,4 +36,9 @@ int ReportError(const std::string& command, const absl::Status& status) {
   return kExitError;
 }
 
+int ReportUsageError(const std::string& command, const absl::Status& status) {
+  ReportError(command, status);
+  return kExitUsage;
+}
+
 }  // namespace gsopt::cli

@@ -45,6 +45,8 @@ std::string HumanCount(double n);
 // Prints "gsopt <command>: error: <message>" and returns kExitError, or
 // kExitUsage for InvalidArgument errors that came from the command line.
 int ReportError(const std::string& command, const absl::Status& status);
+// The same message for a bad option value; returns kExitUsage.
+int ReportUsageError(const std::string& command, const absl::Status& status);
 
 }  // namespace gsopt::cli
 
