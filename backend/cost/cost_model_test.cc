@@ -279,21 +279,8 @@ TEST(AnalyticalCostModelTest, BreakdownSumsToTheTotal) {
   EXPECT_NE(table.find("total:"), std::string::npos) << table;
 }
 
-}  // namespace
-}  // namespace gsopt::backend
-
 // The ONNX Runtime refinements of MachineModel, each checked on the pair of
 // graphs whose ranking it exists for.
-namespace gsopt::backend {
-namespace {
-
-using ir::DType;
-using ir::Graph;
-using ir::NodeId;
-using ir::Tensor;
-using ir::ValueId;
-
-
 Graph ConvOnly(int64_t channels, int64_t per_group, int64_t hw) {
   Graph g;
   ValueId x = g.AddInput("x", F32({1, channels, hw, hw}));

@@ -165,20 +165,26 @@ absl::StatusOr<ExprValue> ExprEvaluator::Evaluate(const rules::ConstExpr& expr) 
   return absl::InternalError("unknown expression kind");
 }
 
+absl::StatusOr<const ir::Value*> ExprEvaluator::BoundValue(const rules::ConstExpr& var, absl::string_view fn) const {
+  auto it = match_.values.find(var.name);
+  if (var.kind != rules::ConstExpr::Kind::kVariable || it == match_.values.end()) {
+    return absl::InvalidArgumentError(absl::StrCat(fn, "() takes a bound source variable"));
+  }
+  return &graph_.value(it->second);
+}
+
 absl::StatusOr<ExprValue> ExprEvaluator::Call(const rules::ConstExpr& expr) {
   const std::string& fn = expr.name;
   // dim() reads a shape, not data: its variable need not be constant.
   if (fn == "dim") {
     const rules::ConstExpr& var = expr.args[0];
-    auto it = match_.values.find(var.name);
-    if (var.kind != rules::ConstExpr::Kind::kVariable || it == match_.values.end()) {
-      return absl::InvalidArgumentError("dim() takes a bound source variable");
-    }
+    absl::StatusOr<const ir::Value*> value = BoundValue(var, "dim");
+    if (!value.ok()) return value.status();
     absl::StatusOr<ExprValue> axis_value = Evaluate(expr.args[1]);
     if (!axis_value.ok()) return axis_value.status();
     absl::StatusOr<int64_t> axis = ToInt(*axis_value, "dim() axis");
     if (!axis.ok()) return axis.status();
-    const ir::Shape& shape = graph_.value(it->second).type.shape;
+    const ir::Shape& shape = (*value)->type.shape;
     int64_t rank = shape.rank();
     if (rank < 0) return absl::FailedPreconditionError(absl::StrCat("%", var.name, " has unknown rank"));
     int64_t a = *axis < 0 ? *axis + rank : *axis;
@@ -191,22 +197,18 @@ absl::StatusOr<ExprValue> ExprEvaluator::Call(const rules::ConstExpr& expr) {
 
   if (fn == "shape_of") {  // like dim(), reads a type: the static dims as a 1-D int64 tensor
     const rules::ConstExpr& var = expr.args[0];
-    auto it = match_.values.find(var.name);
-    if (var.kind != rules::ConstExpr::Kind::kVariable || it == match_.values.end()) {
-      return absl::InvalidArgumentError("shape_of() takes a bound source variable");
-    }
-    const ir::Shape& shape = graph_.value(it->second).type.shape;
+    absl::StatusOr<const ir::Value*> value = BoundValue(var, "shape_of");
+    if (!value.ok()) return value.status();
+    const ir::Shape& shape = (*value)->type.shape;
     if (!shape.is_static()) return absl::FailedPreconditionError(absl::StrCat("%", var.name, " has no static shape"));
     std::vector<int64_t> dims = shape.static_dims();
     return Strong(Tensor::FromVector<int64_t>({static_cast<int64_t>(dims.size())}, dims));
   }
   if (fn == "rank_of") {  // like dim(), reads a type
     const rules::ConstExpr& var = expr.args[0];
-    auto it = match_.values.find(var.name);
-    if (var.kind != rules::ConstExpr::Kind::kVariable || it == match_.values.end()) {
-      return absl::InvalidArgumentError("rank_of() takes a bound source variable");
-    }
-    int64_t rank = graph_.value(it->second).type.shape.rank();
+    absl::StatusOr<const ir::Value*> value = BoundValue(var, "rank_of");
+    if (!value.ok()) return value.status();
+    int64_t rank = (*value)->type.shape.rank();
     if (rank < 0) return absl::FailedPreconditionError(absl::StrCat("%", var.name, " has unknown rank"));
     return Weak(Tensor::Scalar<int64_t>(rank));
   }

@@ -43,6 +43,9 @@ class ExprEvaluator {
 
  private:
   absl::StatusOr<ExprValue> Call(const rules::ConstExpr& expr);
+  // The graph value a source variable is bound to, for the functions that
+  // read a type (dim, rank_of, shape_of) rather than constant data.
+  absl::StatusOr<const ir::Value*> BoundValue(const rules::ConstExpr& var, absl::string_view fn) const;
 
   const ir::Graph& graph_;
   const CompiledRule& rule_;
