@@ -159,9 +159,13 @@ absl::StatusOr<Graph> RuleSet::Apply(const Match& match, const Graph& input, Let
   std::map<std::string, ir::Tensor> lets;
   std::string cache_key;
   std::vector<ir::Tensor> key_inputs;
+  bool cached = false;
   if (cache != nullptr && !rule.lets.empty()) {
     cache_key = LetKey(input, match, &key_inputs);
-    if (const LetCache::Entry* hit = cache->Find(cache_key)) lets = hit->lets;
+    if (const LetCache::Entry* hit = cache->Find(cache_key)) {
+      lets = hit->lets;
+      cached = true;
+    }
   }
   for (const rules::LetBinding& let : rule.lets) {
     if (lets.contains(let.variable)) continue;  // from the cache
@@ -172,7 +176,7 @@ absl::StatusOr<Graph> RuleSet::Apply(const Match& match, const Graph& input, Let
     }
     lets.emplace(let.variable, *std::move(value));
   }
-  if (cache != nullptr && !cache_key.empty() && !cache->Find(cache_key)) {
+  if (cache != nullptr && !cache_key.empty() && !cached) {
     cache->Insert(std::move(cache_key), LetCache::Entry{std::move(key_inputs), lets});
   }
 

@@ -274,22 +274,21 @@ int OptimizeCommand(const std::vector<std::string>& args) {
     // construction; running both would only cost time (seconds for BERT).
     if (ir::StructurallyEqual(optimized, *original)) {
       std::printf("verification: the optimized graph is structurally identical to the original\n");
-      if (absl::Status s = SaveModel(optimized, *out, path); !s.ok()) return ReportError("optimize", s);
-      std::printf("wrote %s (total %.2f s)\n", out->c_str(), Seconds(start));
-      return kExitOk;
-    }
-    absl::StatusOr<verifier::DifferentialReport> report = verifier::CompareGraphs(optimized, *original, options);
-    if (!report.ok()) {
-      return ReportError("optimize",
-                         absl::Status(report.status().code(),
-                                      absl::StrCat(path, ": cannot verify the result (", report.status().message(),
-                                                   "); nothing written. Use --no-verify to write it unchecked")));
-    }
-    std::printf("verification: %s (%.2f s)\n", report->Summary().c_str(), Seconds(verify_start));
-    if (!report->matches) {
-      std::fprintf(stderr, "gsopt optimize: error: %s: the optimized graph differs from the original; %s not written\n",
-                   path.c_str(), out->c_str());
-      return kExitCheckFailed;
+    } else {
+      absl::StatusOr<verifier::DifferentialReport> report = verifier::CompareGraphs(optimized, *original, options);
+      if (!report.ok()) {
+        return ReportError("optimize",
+                           absl::Status(report.status().code(),
+                                        absl::StrCat(path, ": cannot verify the result (", report.status().message(),
+                                                     "); nothing written. Use --no-verify to write it unchecked")));
+      }
+      std::printf("verification: %s (%.2f s)\n", report->Summary().c_str(), Seconds(verify_start));
+      if (!report->matches) {
+        std::fprintf(stderr,
+                     "gsopt optimize: error: %s: the optimized graph differs from the original; %s not written\n",
+                     path.c_str(), out->c_str());
+        return kExitCheckFailed;
+      }
     }
   }
   if (absl::Status s = SaveModel(optimized, *out, path); !s.ok()) return ReportError("optimize", s);
