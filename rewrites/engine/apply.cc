@@ -112,9 +112,7 @@ absl::Status RuleSet::Restrict(const std::vector<std::string>& names) {
 
 const LetCache::Entry* LetCache::Find(const std::string& key) const {
   auto it = entries_.find(key);
-  if (it == entries_.end()) return nullptr;
-  ++hits_;
-  return &it->second;
+  return it == entries_.end() ? nullptr : &it->second;
 }
 
 void LetCache::Insert(std::string key, Entry entry) { entries_.emplace(std::move(key), std::move(entry)); }

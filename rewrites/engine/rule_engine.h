@@ -67,12 +67,10 @@ class LetCache {
   };
   const Entry* Find(const std::string& key) const;
   void Insert(std::string key, Entry entry);
-  int64_t hits() const { return hits_; }
   int64_t size() const { return static_cast<int64_t>(entries_.size()); }
 
  private:
   std::map<std::string, Entry> entries_;
-  mutable int64_t hits_ = 0;
 };
 
 class RuleSet {
