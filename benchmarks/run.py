@@ -23,10 +23,12 @@ exit: 0 every model optimized and verified, 1 some model failed, 2 bad usage.
 import argparse
 import csv
 import datetime
+import filecmp
 import glob
 import math
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -46,7 +48,10 @@ RTOL, ATOL = 1e-3, 1e-4
 VERIFY_TRIALS = 3
 SHARED_FOLDERS = ("onnx-light", "ort-testdata")
 COLUMNS = ["model", "nodes before", "nodes after", "ORT ms original", "ORT ms optimized", "ratio",
-           "gsopt optimize s", "verification max error", "status"]
+           "gsopt optimize s", "verification max error",
+           # What the generated rules add: optimize run again with --hand-written-only.
+           "cost ms hand-written", "cost ms +generated", "ratio hand-written", "status"]
+COST_LINE = re.compile(r"cost \(analytical model\): ([0-9.]+) ms -> ([0-9.]+) ms")
 
 
 class Model:
@@ -210,6 +215,23 @@ def bench_model(m, args, logs):
         m.failure = f"optimize exited {code}: {last_line(output)} (log: {log})"
         return
     r["nodes after"] = count_nodes(opt_path)
+    if match := COST_LINE.search(output):
+        r["cost ms +generated"] = match.group(2)
+
+    # The same run with the hand-written rules only, for the comparison columns.
+    hand_path = None
+    if not args.no_hand_written_column:
+        hand_path = os.path.join(args.out, "optimized", m.name + ".hand.onnx")
+        if os.path.exists(hand_path):
+            os.remove(hand_path)
+        code, _, hand_output = run_command(cmd[:3] + ["-o", hand_path, "--hand-written-only"] + cmd[5:])
+        with open(log, "a") as f:
+            f.write("\n--- --hand-written-only ---\n" + hand_output)
+        if code != 0 or not os.path.exists(hand_path):
+            m.failure = f"optimize --hand-written-only exited {code}: {last_line(hand_output)} (log: {log})"
+            return
+        if match := COST_LINE.search(hand_output):
+            r["cost ms hand-written"] = match.group(2)
 
     spinning = {"on": True, "off": False, "default": None}[args.spinning]
     a = ort_compare.session(m.path, args.threads, allow_spinning=spinning, quiet=True)
@@ -228,6 +250,19 @@ def bench_model(m, args, logs):
     r["ORT ms original"] = f"{ms_a:.3f}"
     r["ORT ms optimized"] = f"{ms_b:.3f}"
     r["ratio"] = f"{ms_a / ms_b:.3f}"
+    if hand_path is None:
+        return
+    if filecmp.cmp(opt_path, hand_path, shallow=False):
+        r["ratio hand-written"] = r["ratio"]  # the generated rules changed nothing: the same file
+        return
+    c = ort_compare.session(hand_path, args.threads, allow_spinning=spinning, quiet=True)
+    ok, _, messages = ort_compare.compare_outputs(a, c, dims, args.seed, VERIFY_TRIALS, RTOL, ATOL, scale_atol=True)
+    if not ok:
+        m.failure = "ORT outputs differ (hand-written rules only): " + "; ".join(messages[:3])
+        return
+    ms_a2, ms_c, _ = interleaved_ms(a, feeds, c, ort_compare.feeds_for(c, feeds), args.repeats,
+                                    args.min_time, args.max_time)
+    r["ratio hand-written"] = f"{ms_a2 / ms_c:.3f}"
 
 
 def cpu_model():
@@ -246,7 +281,7 @@ def geomean_row(models):
     row = {c: "" for c in COLUMNS}
     row["model"] = "geometric mean"
     for col, fmt in (("ORT ms original", "{:.3f}"), ("ORT ms optimized", "{:.3f}"), ("ratio", "{:.3f}"),
-                     ("gsopt optimize s", "{:.2f}")):
+                     ("gsopt optimize s", "{:.2f}"), ("ratio hand-written", "{:.3f}")):
         values = [float(m.row[col]) for m in models if m.row[col] not in ("", None) and float(m.row[col]) > 0]
         if values:
             row[col] = fmt.format(math.exp(sum(math.log(v) for v in values) / len(values)))
@@ -300,6 +335,8 @@ def parse_args():
                         "process, spinning workers bias the comparison; see benchmarks/README.md)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
     parser.add_argument("--no-timing", action="store_true", help="optimize and verify only")
+    parser.add_argument("--no-hand-written-column", action="store_true",
+                        help="skip the second optimize run with --hand-written-only (the comparison columns)")
     args = parser.parse_args()
     if args.repeats is None:
         args.repeats = 3 if args.small else 20

@@ -15,6 +15,7 @@ namespace gsopt::rewrites {
 namespace internal {
 CompiledRule CompileRule(const rules::Rule& rule);
 extern const char kBuiltInRules[];
+extern const char kGeneratedRules[];
 }  // namespace internal
 
 namespace {
@@ -93,10 +94,18 @@ absl::StatusOr<RuleSet> RuleSet::Create(const rules::RuleTable& table, const ir:
   return set;
 }
 
-absl::StatusOr<RuleSet> RuleSet::BuiltIn() {
+absl::StatusOr<RuleSet> RuleSet::BuiltIn(bool hand_written_only) {
   absl::StatusOr<rules::RuleTable> table = rules::ParseRuleTable(internal::kBuiltInRules, "library.rules");
   if (!table.ok()) return table.status();
-  return Create(*table, ir::OpRegistry::Global(), "library.rules");
+  if (absl::Status s = rules::ValidateRuleTable(*table, ir::OpRegistry::Global(), "library.rules"); !s.ok()) return s;
+  if (!hand_written_only) {
+    absl::StatusOr<rules::RuleTable> generated = rules::ParseRuleTable(internal::kGeneratedRules, "generated.rules");
+    if (!generated.ok()) return generated.status();
+    if (absl::Status s = rules::ValidateRuleTable(*generated, ir::OpRegistry::Global(), "generated.rules"); !s.ok())
+      return s;
+    table->rules.insert(table->rules.end(), generated->rules.begin(), generated->rules.end());
+  }
+  return Create(*table, ir::OpRegistry::Global(), "built-in rules");
 }
 
 absl::Status RuleSet::Restrict(const std::vector<std::string>& names) {

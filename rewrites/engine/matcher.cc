@@ -7,6 +7,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "rewrites/engine/attribute_defaults.h"
@@ -96,10 +97,24 @@ int PresentInputs(const Node& node) {
   return n;
 }
 
+using NodesByOp = absl::flat_hash_map<std::string, std::vector<NodeId>>;
+
+std::string OpKey(absl::string_view domain, absl::string_view op) { return absl::StrCat(domain, "::", op); }
+
+NodesByOp IndexNodesByOp(const Graph& graph) {
+  NodesByOp index;
+  for (NodeId id : graph.LiveNodes()) index[OpKey(graph.node(id).domain, graph.node(id).op_type)].push_back(id);
+  return index;
+}
+
 class Matcher {
  public:
-  Matcher(const Graph& graph, const CompiledRule& rule, int rule_index, const std::vector<std::vector<ir::Use>>& uses)
-      : graph_(graph), rule_(rule), uses_(uses) {
+  // `nodes_by_op` lists the live nodes of each op type: a pattern's first
+  // node is looked for only among nodes of its op, which keeps matching a
+  // table of hundreds of (generated) rules proportional to the matches.
+  Matcher(const Graph& graph, const CompiledRule& rule, int rule_index, const std::vector<std::vector<ir::Use>>& uses,
+          const NodesByOp& nodes_by_op)
+      : graph_(graph), rule_(rule), uses_(uses), nodes_by_op_(nodes_by_op) {
     state_.rule = rule_index;
     state_.nodes.assign(rule.rule.source.nodes.size(), kNoNode);
   }
@@ -121,6 +136,8 @@ class Matcher {
     const PatternNode& pn = pattern_node(p);
     const bool commutative = IsCommutative(pn);
     for (NodeId candidate : Candidates(pn)) {
+      const Node& node = graph_.node(candidate);
+      if (node.op_type != pn.op || node.domain != pn.domain) continue;  // before copying the state
       for (bool swap : {false, true}) {
         if (swap && !commutative) break;
         Match saved = state_;
@@ -154,7 +171,8 @@ class Matcher {
       out.erase(std::unique(out.begin(), out.end()), out.end());
       return out;
     }
-    return graph_.LiveNodes();
+    auto it = nodes_by_op_.find(OpKey(pn.domain, pn.op));
+    return it == nodes_by_op_.end() ? std::vector<NodeId>{} : it->second;
   }
 
   bool BindValue(const std::string& var, ValueId value) {
@@ -335,6 +353,7 @@ class Matcher {
   const Graph& graph_;
   const CompiledRule& rule_;
   const std::vector<std::vector<ir::Use>>& uses_;
+  const NodesByOp& nodes_by_op_;
   Match state_;
   std::vector<Match> matches_;
   std::set<std::vector<NodeId>> seen_;
@@ -375,14 +394,15 @@ CompiledRule CompileRule(const rules::Rule& rule) {
 
 std::vector<Match> RuleSet::FindMatches(const Graph& graph, int rule) const {
   std::vector<std::vector<ir::Use>> uses = graph.ComputeUses();
-  return Matcher(graph, rules_[static_cast<size_t>(rule)], rule, uses).Run();
+  return Matcher(graph, rules_[static_cast<size_t>(rule)], rule, uses, IndexNodesByOp(graph)).Run();
 }
 
 std::vector<Match> RuleSet::FindMatches(const Graph& graph) const {
   std::vector<std::vector<ir::Use>> uses = graph.ComputeUses();
+  NodesByOp nodes_by_op = IndexNodesByOp(graph);
   std::vector<Match> all;
   for (int r = 0; r < size(); ++r) {
-    std::vector<Match> found = Matcher(graph, rules_[static_cast<size_t>(r)], r, uses).Run();
+    std::vector<Match> found = Matcher(graph, rules_[static_cast<size_t>(r)], r, uses, nodes_by_op).Run();
     all.insert(all.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
   }
   return all;

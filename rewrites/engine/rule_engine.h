@@ -78,8 +78,11 @@ class RuleSet {
   // Compiles every rule of `table`, validating it against `registry` first.
   static absl::StatusOr<RuleSet> Create(const rules::RuleTable& table, const ir::OpRegistry& registry,
                                         absl::string_view filename = "<rules>");
-  // The rule library built into gsopt (rewrites/rules/library.rules).
-  static absl::StatusOr<RuleSet> BuiltIn();
+  // The rules built into gsopt: the hand-written library
+  // (rewrites/rules/library.rules) followed, unless `hand_written_only`, by
+  // the rules `gsopt rules generate` found and proved
+  // (rewrites/rules/generated.rules).
+  static absl::StatusOr<RuleSet> BuiltIn(bool hand_written_only = false);
   // Keeps only the rules whose names are listed; an unknown name is an error.
   absl::Status Restrict(const std::vector<std::string>& names);
 

@@ -30,6 +30,7 @@ int RewriteCommand(const std::vector<std::string>& args);
 int VerifyCommand(const std::vector<std::string>& args);
 int RandomizeWeightsCommand(const std::vector<std::string>& args);
 int TestOnnxCommand(const std::vector<std::string>& args);
+int RulesCommand(const std::vector<std::string>& args);
 
 // Parses a subcommand's arguments. Returns an exit code when the command
 // should stop now (--help printed: 0; bad usage: 2), nullopt to go on.

@@ -25,6 +25,7 @@ constexpr Subcommand kSubcommands[] = {
     {"verify", gsopt::cli::VerifyCommand, "compare two models on random inputs"},
     {"randomize-weights", gsopt::cli::RandomizeWeightsCommand, "replace weights by seeded random values"},
     {"test-onnx", gsopt::cli::TestOnnxCommand, "run ONNX backend node tests (conformance)"},
+    {"rules", gsopt::cli::RulesCommand, "generate, verify (Z3 + random testing) and summarize rule tables"},
 };
 
 void PrintUsage(FILE* out) {

@@ -39,7 +39,10 @@ void AddRuleOptions(ArgSpec& spec) {
               "ort (default): the model will run in ONNX Runtime, which fuses activations, GELU and\n"
               "attention itself, so the fuse-* rules and the attention-scale rules (they defeat ORT's\n"
               "Attention fusion) are off; gsopt: the model runs on gsopt's executor, all rules on")
-      .Option("rules-file", "PATH", "read rules from this rule table instead of the built-in library");
+      .Option("rules-file", "PATH", "read rules from this rule table instead of the built-in rules")
+      .Switch("hand-written-only",
+              "leave out the generated rules (rewrites/rules/generated.rules): the hand-written library\n"
+              "alone, to compare what the generated rules add");
 }
 
 absl::StatusOr<rewrites::RuleSet> RulesFromArgs(const ParsedArgs& args) {
@@ -49,7 +52,7 @@ absl::StatusOr<rewrites::RuleSet> RulesFromArgs(const ParsedArgs& args) {
     if (!table.ok()) return table.status();
     rules = rewrites::RuleSet::Create(*table, ir::OpRegistry::Global(), *file);
   } else {
-    rules = rewrites::RuleSet::BuiltIn();
+    rules = rewrites::RuleSet::BuiltIn(args.Has("hand-written-only"));
   }
   if (!rules.ok()) return rules.status();
   std::optional<std::string> names = args.Get("rules");
