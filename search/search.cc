@@ -394,4 +394,41 @@ absl::StatusOr<SearchResult> Search(const ir::Graph& graph, RewriteSource& sourc
   return std::move(run.result);
 }
 
+absl::StatusOr<SearchResult> SearchInTiers(const ir::Graph& graph, const std::vector<RewriteSource*>& tiers,
+                                           const backend::CostModel& cost_model, const SearchOptions& options) {
+  if (tiers.empty()) return absl::InvalidArgumentError("SearchInTiers needs at least one rewrite source");
+  auto start = std::chrono::steady_clock::now();
+  std::optional<SearchResult> total;
+  for (RewriteSource* tier : tiers) {
+    SearchOptions remaining = options;
+    if (total) {
+      remaining.budget = options.budget - total->expansions;
+      remaining.time_limit_seconds =
+          options.time_limit_seconds - std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (options.stop_after >= 0)
+        remaining.stop_after = options.stop_after - static_cast<int64_t>(total->trace.size());
+      if (remaining.budget <= 0 || remaining.time_limit_seconds <= 0 || remaining.stop_after == 0) break;
+    }
+    absl::StatusOr<SearchResult> result = Search(total ? total->best : graph, *tier, cost_model, remaining);
+    if (!result.ok()) return result.status();
+    if (!total) {
+      total = *std::move(result);
+    } else {
+      total->best = std::move(result->best);
+      total->best_cost_us = result->best_cost_us;
+      total->trace.insert(total->trace.end(), result->trace.begin(), result->trace.end());
+      for (const auto& [rule, count] : result->rule_counts) total->rule_counts[rule] += count;
+      total->stop_reason = result->stop_reason;
+      total->expansions += result->expansions;
+      total->candidates += result->candidates;
+      total->duplicates += result->duplicates;
+      total->unknown_cost += result->unknown_cost;
+      total->dropped += result->dropped;
+    }
+    if (total->stop_reason == StopReason::kBudget || total->stop_reason == StopReason::kTimeLimit) break;
+  }
+  total->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return *std::move(total);
+}
+
 }  // namespace gsopt::search

@@ -160,6 +160,19 @@ class GraphSet {
 absl::StatusOr<SearchResult> Search(const ir::Graph& graph, RewriteSource& source, const backend::CostModel& cost_model,
                                     const SearchOptions& options);
 
+// Searches in tiers: the first source from `graph`, each next one from the
+// best graph so far, with what is left of the budget, the time limit and
+// stop_after (a tier that stops for budget or time ends the run). Used for
+// a small curated rule set followed by a large one that includes it (the
+// hand-written rules, then with the generated rules added): thousands of
+// generated rules multiply the candidates of every expansion, and spending
+// the budget on them first can end the search before the rules that pay
+// most have fired, so the large tier refines instead of crowding out. The
+// result's counts and trace cover all tiers; its stop reason is the last
+// tier's. With one source this is Search.
+absl::StatusOr<SearchResult> SearchInTiers(const ir::Graph& graph, const std::vector<RewriteSource*>& tiers,
+                                           const backend::CostModel& cost_model, const SearchOptions& options);
+
 }  // namespace gsopt::search
 
 #endif  // GSOPT_SEARCH_SEARCH_H_

@@ -238,8 +238,8 @@ TEST(HybridSearchTest, GreedyThenBacktrackWithOneTraceAndBudget) {
   ASSERT_EQ(r->trace.size(), 6u);  // 2 greedy steps, then 4 from backtracking
   EXPECT_EQ(r->trace[0].rule, "relu-to-tanh");
   EXPECT_EQ(r->trace[1].rule, "relu-to-tanh");
-  EXPECT_EQ(r->rule_counts, (std::map<std::string, int>{
-                                {"relu-to-tanh", 2}, {"tanh-to-sigmoid", 2}, {"sigmoid-to-identity", 2}}));
+  EXPECT_EQ(r->rule_counts,
+            (std::map<std::string, int>{{"relu-to-tanh", 2}, {"tanh-to-sigmoid", 2}, {"sigmoid-to-identity", 2}}));
   EXPECT_EQ(r->stop_reason, StopReason::kConverged);
 
   // The budget covers both phases: greedy's three expansions leave one.
@@ -280,6 +280,41 @@ TEST(SearchTest, StopsOnBudgetWithExactlyThatManyExpansions) {
   EXPECT_EQ(r->stop_reason, StopReason::kBudget);
   EXPECT_EQ(r->expansions, 0);
   EXPECT_TRUE(ir::StructurallyEqual(r->best, input));
+}
+
+TEST(TieredSearchTest, SecondTierRefinesTheFirstsResultAndCountsAdd) {
+  // Tier 1 only knows relu-to-tanh (10 -> 3); tier 2 adds tanh-to-identity
+  // (3 -> 1), which only the first tier's output gives it anything to do.
+  Graph input = Chain({"Relu", "Relu"});
+  PriceListCostModel prices = Prices();
+  FakeSource first({{"relu-to-tanh", "Relu", "Tanh"}});
+  FakeSource second({{"relu-to-tanh", "Relu", "Tanh"}, {"tanh-to-identity", "Tanh", "Identity"}});
+  absl::StatusOr<SearchResult> r = SearchInTiers(input, {&first, &second}, prices, Options(Strategy::kGreedy));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(Ops(r->best), (std::vector<std::string>{"Identity", "Identity"}));
+  EXPECT_EQ(r->stop_reason, StopReason::kConverged);
+  EXPECT_EQ(r->rule_counts["relu-to-tanh"], 2);
+  EXPECT_EQ(r->rule_counts["tanh-to-identity"], 2);
+  ASSERT_EQ(r->trace.size(), 4u);
+  EXPECT_EQ(r->trace[0].rule, "relu-to-tanh");  // the first tier's steps come first
+  EXPECT_EQ(r->trace[3].rule, "tanh-to-identity");
+  EXPECT_DOUBLE_EQ(r->best_cost_us, 2);
+  EXPECT_EQ(r->expansions, first.expand_calls + second.expand_calls);
+}
+
+TEST(TieredSearchTest, TheBudgetIsSharedAndABudgetStopEndsTheRun) {
+  Graph input = Chain(std::vector<std::string>(5, "Relu"));
+  PriceListCostModel prices = Prices();
+  FakeSource first({{"relu-to-tanh", "Relu", "Tanh"}});
+  FakeSource second({{"tanh-to-identity", "Tanh", "Identity"}});
+  SearchOptions options = Options(Strategy::kGreedy);
+  options.budget = 2;
+  absl::StatusOr<SearchResult> r = SearchInTiers(input, {&first, &second}, prices, options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stop_reason, StopReason::kBudget);
+  EXPECT_EQ(r->expansions, 2);
+  EXPECT_EQ(second.expand_calls, 0);
+  EXPECT_FALSE(SearchInTiers(input, {}, prices, options).ok());
 }
 
 // Wraps a source and sleeps in every Expand, like a slow matcher.

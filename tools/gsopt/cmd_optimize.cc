@@ -175,8 +175,24 @@ int OptimizeCommand(const std::vector<std::string>& args) {
     ProgressBar bar(parsed.Has("progress") || isatty(fileno(stderr)));
     double initial = *cost.total_us;
     options.progress = [&](const search::Progress& p) { bar.Update(p, initial); };
+    // With generated rules in the set, the hand-written ones search first and
+    // the whole set refines their result (see search::SearchInTiers).
+    std::vector<std::string> hand_written;
+    for (int i = 0; i < rules->size(); ++i) {
+      if (rules->rule(i).rule.provenance.origin == rewrites::rules::Origin::kHandWritten)
+        hand_written.push_back(rules->name(i));
+    }
+    std::optional<rewrites::RuleSet> hand_written_rules;
+    std::optional<search::RuleRewriteSource> hand_written_source;
     search::RuleRewriteSource source(*rules);
-    absl::StatusOr<search::SearchResult> searched = search::Search(optimized, source, cost_model, options);
+    std::vector<search::RewriteSource*> tiers = {&source};
+    if (!hand_written.empty() && static_cast<int>(hand_written.size()) < rules->size()) {
+      hand_written_rules = *rules;
+      if (absl::Status s = hand_written_rules->Restrict(hand_written); !s.ok()) return ReportError("optimize", s);
+      hand_written_source.emplace(*hand_written_rules);
+      tiers.insert(tiers.begin(), &*hand_written_source);
+    }
+    absl::StatusOr<search::SearchResult> searched = search::SearchInTiers(optimized, tiers, cost_model, options);
     bar.Finish();
     if (!searched.ok()) {
       return ReportError(
