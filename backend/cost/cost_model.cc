@@ -163,6 +163,27 @@ std::optional<ir::ValueId> ConvSumOperand(const ir::Graph& graph, const ir::Node
   return std::nullopt;
 }
 
+// Whether `node` is an activation ORT fuses into the Conv producing its
+// only input, that Conv's result read by nothing else.
+bool FoldsIntoConv(const ir::Graph& graph, const ir::Node& node) {
+  static const char* const kActivations[] = {"Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip"};
+  bool activation = false;
+  for (const char* op : kActivations) activation |= node.op_type == op;
+  if (!activation || !node.has_input(0)) return false;
+  const ir::Value& input = graph.value(node.inputs[0]);
+  if (input.producer == ir::kNoNode) return false;
+  const ir::Node& producer = graph.node(input.producer);
+  if (!producer.domain.empty() || producer.op_type != "Conv") return false;
+  int readers = 0;
+  for (const ir::Node& other : graph.nodes()) {
+    if (other.removed) continue;
+    for (ir::ValueId v : other.inputs) readers += v == node.inputs[0];
+  }
+  bool is_output = false;
+  for (ir::ValueId v : graph.outputs()) is_output |= v == node.inputs[0];
+  return readers == 1 && !is_output;
+}
+
 }  // namespace
 
 absl::StatusOr<OpWork> AnalyticalCostModel::DefaultWork(const ir::Graph& graph, const ir::Node& node,
@@ -179,6 +200,7 @@ absl::StatusOr<OpWork> AnalyticalCostModel::DefaultWork(const ir::Graph& graph, 
       work.speed = slow->second;
     }
     if (machine.fold_matmul_epilogues && FoldsIntoMatMul(graph, node)) return OpWork{work.op_class, 0, {}};
+    if (machine.fold_conv_activation && FoldsIntoConv(graph, node)) return OpWork{work.op_class, 0, {}};
     if (machine.fold_conv_sum) {
       if (std::optional<ir::ValueId> other = ConvSumOperand(graph, node)) {
         OpWork sum{work.op_class, 0, {}};

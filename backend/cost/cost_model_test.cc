@@ -115,8 +115,26 @@ absl::StatusOr<OpWork> FusedConvWork(const Graph& g, const ir::Node& node) {
   return work;
 }
 
+TEST(AnalyticalCostModelTest, ReluAfterAConvIsFreeWhereTheRuntimeFusesIt) {
+  AnalyticalCostModel ort;  // the default machine model is ONNX Runtime's
+  GraphCost pair = ort.Estimate(ConvGraph(/*with_relu=*/true));
+  GraphCost conv = ort.Estimate(ConvGraph(/*with_relu=*/false));
+  ASSERT_TRUE(pair.known() && conv.known());
+  MachineModel unfused;
+  unfused.fold_conv_activation = false;
+  double relu_fused = *pair.total_us - *conv.total_us;
+  double relu_alone = *AnalyticalCostModel(unfused).Estimate(ConvGraph(true)).total_us - *conv.total_us;
+  // Only the per-node overhead is left of the fused Relu.
+  EXPECT_LT(relu_fused, 0.1 * relu_alone);
+  EXPECT_GE(relu_fused, 0);
+}
+
 TEST(AnalyticalCostModelTest, FusedConvReluBeatsConvThenRelu) {
-  AnalyticalCostModel model;
+  // On a runtime that runs the Relu as its own op (gsopt's executor); ORT
+  // fuses it into the Conv itself, as the next test checks.
+  MachineModel unfused;
+  unfused.fold_conv_activation = false;
+  AnalyticalCostModel model(unfused);
   model.RegisterWork("gsopt", "FusedConv", FusedConvWork);
   GraphCost pair = model.Estimate(ConvGraph(/*with_relu=*/true));
   GraphCost fused = model.Estimate(FusedConvReluGraph());

@@ -9,13 +9,17 @@
 #include <map>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "backend/cost/cost_model.h"
 
 namespace gsopt::cli {
 
 class CliCostModel {
  public:
-  CliCostModel(const std::map<std::string, int64_t>& dims, int64_t default_dim);
+  // `target` is optimize's --target: ONNX Runtime ("ort") fuses a Conv's
+  // activation itself, so there it is free; gsopt's executor fuses only
+  // what the fuse-* rules rewrote into FusedConv.
+  CliCostModel(const std::map<std::string, int64_t>& dims, int64_t default_dim, absl::string_view target);
   const backend::BoundSymbolsCostModel& model() const { return bound_; }
 
  private:

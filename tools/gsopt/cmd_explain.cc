@@ -44,7 +44,7 @@ int ExplainCommand(const std::vector<std::string>& args) {
 
   absl::StatusOr<verifier::RandomInputOptions> dims = RandomInputOptionsFromArgs(parsed);
   if (!dims.ok()) return ReportUsageError("explain", dims.status());
-  CliCostModel cli_cost_model(dims->symbolic_dims, dims->default_symbolic_dim);
+  CliCostModel cli_cost_model(dims->symbolic_dims, dims->default_symbolic_dim, parsed.GetOr("target", "ort"));
   const backend::BoundSymbolsCostModel& cost_model = cli_cost_model.model();
   backend::GraphCost base = cost_model.Estimate(*graph);
   std::vector<rewrites::Match> matches = rules->FindMatches(*graph);

@@ -148,7 +148,8 @@ int OptimizeCommand(const std::vector<std::string>& args) {
   }
   double cleanup_seconds = Seconds(start);
 
-  CliCostModel cli_cost_model(random_options->symbolic_dims, random_options->default_symbolic_dim);
+  CliCostModel cli_cost_model(random_options->symbolic_dims, random_options->default_symbolic_dim,
+                              parsed.GetOr("target", "ort"));
   const backend::BoundSymbolsCostModel& cost_model = cli_cost_model.model();
   backend::GraphCost original_cost = cost_model.Estimate(*original);
   std::optional<search::SearchResult> result;
