@@ -12,6 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "backend/cost/cost_model.h"
 #include "backend/cost/flops.h"
 #include "ir/structural_hash.h"
@@ -22,6 +23,7 @@
 #include "tools/gsopt/cli_cost_model.h"
 #include "tools/gsopt/commands.h"
 #include "tools/gsopt/model_io.h"
+#include "tools/gsopt/progress_line.h"
 #include "tools/gsopt/rule_args.h"
 #include "verifier/random/differential.h"
 
@@ -51,34 +53,6 @@ GraphStats StatsOf(const ir::Graph& g) {
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
-
-// A one-line progress bar on stderr, redrawn in place; only on a terminal,
-// so logs and tests see just the report.
-class ProgressBar {
- public:
-  explicit ProgressBar(bool enabled) : enabled_(enabled) {}
-  ~ProgressBar() { Finish(); }
-  void Update(const search::Progress& p, double initial_cost_us) {
-    if (!enabled_) return;
-    constexpr int kWidth = 30;
-    int filled = static_cast<int>(p.fraction * kWidth + 0.5);
-    std::fprintf(stderr, "\r  search [%-*s] %3d%%  %lld expansions, %lld candidates, best %.3f ms (%+.1f%%)  ", kWidth,
-                 std::string(static_cast<size_t>(std::min(filled, kWidth)), '#').c_str(),
-                 static_cast<int>(p.fraction * 100), static_cast<long long>(p.expansions),
-                 static_cast<long long>(p.candidates), p.best_cost_us / 1000,
-                 initial_cost_us > 0 ? 100 * (p.best_cost_us / initial_cost_us - 1) : 0.0);
-    std::fflush(stderr);
-    drawn_ = true;
-  }
-  void Finish() {
-    if (enabled_ && drawn_) std::fprintf(stderr, "\n");
-    drawn_ = false;
-  }
-
- private:
-  bool enabled_;
-  bool drawn_ = false;
-};
 
 }  // namespace
 
@@ -173,9 +147,14 @@ int OptimizeCommand(const std::vector<std::string>& args) {
     options.budget = *budget;
     options.time_limit_seconds = *time_limit;
     options.stop_after = *stop_after;
-    ProgressBar bar(parsed.Has("progress") || isatty(fileno(stderr)));
+    ProgressLine bar(parsed.Has("progress") || isatty(fileno(stderr)));
     double initial = *cost.total_us;
-    options.progress = [&](const search::Progress& p) { bar.Update(p, initial); };
+    options.progress = [&](const search::Progress& p) {
+      bar.Draw("search", p.fraction,
+               absl::StrFormat("%lld expansions, %lld candidates, best %.3f ms (%+.1f%%)",
+                               static_cast<long long>(p.expansions), static_cast<long long>(p.candidates),
+                               p.best_cost_us / 1000, initial > 0 ? 100 * (p.best_cost_us / initial - 1) : 0.0));
+    };
     // With generated rules in the set, the hand-written ones search first and
     // the whole set refines their result (see search::SearchInTiers).
     std::vector<std::string> hand_written;

@@ -28,6 +28,7 @@
 #include "rewrites/generator/generator.h"
 #include "rewrites/rules/rule_table.h"
 #include "tools/gsopt/commands.h"
+#include "tools/gsopt/progress_line.h"
 #include "verifier/random/rule_tester.h"
 #include "verifier/z3/prover.h"
 
@@ -49,34 +50,11 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
-// "phase [#####     ] 52%  1234/2345" on stderr, redrawn in place; only on
-// a terminal (or with --progress) so logs and tests see just the report.
-class PhaseProgress {
- public:
-  explicit PhaseProgress(bool enabled) : enabled_(enabled) {}
-  ~PhaseProgress() { Finish(); }
-  void Update(absl::string_view phase, int64_t done, int64_t total) {
-    if (!enabled_) return;
-    std::lock_guard<std::mutex> lock(mu_);
-    constexpr int kWidth = 30;
-    double fraction = total > 0 ? std::min(1.0, static_cast<double>(done) / static_cast<double>(total)) : 0;
-    int filled = static_cast<int>(fraction * kWidth + 0.5);
-    std::fprintf(stderr, "\r  %-10s [%-*s] %3d%%  %lld/%lld   ", std::string(phase).c_str(), kWidth,
-                 std::string(static_cast<size_t>(filled), '#').c_str(), static_cast<int>(fraction * 100),
-                 static_cast<long long>(done), static_cast<long long>(total));
-    std::fflush(stderr);
-    drawn_ = true;
-  }
-  void Finish() {
-    if (enabled_ && drawn_) std::fprintf(stderr, "\n");
-    drawn_ = false;
-  }
-
- private:
-  bool enabled_;
-  bool drawn_ = false;
-  std::mutex mu_;
-};
+// Progress of a phase over `total` items, as "1234/2345".
+void DrawPhase(ProgressLine& line, absl::string_view phase, int64_t done, int64_t total) {
+  line.Draw(phase, total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0,
+            absl::StrCat(done, "/", total));
+}
 
 ProofStatus ToProofStatus(const verifier::z3prover::ProofResult& proof) {
   switch (proof.outcome) {
@@ -215,8 +193,8 @@ int GenerateCommand(const std::vector<std::string>& args) {
   if (std::optional<std::string> ops = parsed.Get("ops")) {
     options.ops = absl::StrSplit(*ops, ',', absl::SkipEmpty());
   }
-  PhaseProgress bar(parsed.Has("progress") || isatty(fileno(stderr)));
-  options.progress = [&](absl::string_view phase, int64_t done, int64_t total) { bar.Update(phase, done, total); };
+  ProgressLine bar(parsed.Has("progress") || isatty(fileno(stderr)));
+  options.progress = [&](absl::string_view phase, int64_t done, int64_t total) { DrawPhase(bar, phase, done, total); };
   if (!parsed.Has("no-verify")) {
     options.verify = [&](const Rule& rule) {
       // A candidate must be proved from the axioms; when it is not, looking
@@ -278,14 +256,14 @@ int VerifyRulesCommand(const std::vector<std::string>& args) {
   std::vector<RuleCheck> checks(table->rules.size());
   std::atomic<size_t> next{0};
   std::atomic<int64_t> done{0};
-  PhaseProgress bar(parsed.Has("progress") || isatty(fileno(stderr)));
+  ProgressLine bar(parsed.Has("progress") || isatty(fileno(stderr)));
   auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> workers;
   for (int t = 0; t < *threads; ++t) {
     workers.emplace_back([&] {
       for (size_t i = next++; i < checks.size(); i = next++) {
         checks[i] = CheckRule(table->rules[i], *check_options);
-        bar.Update("verify", ++done, static_cast<int64_t>(checks.size()));
+        DrawPhase(bar, "verify", ++done, static_cast<int64_t>(checks.size()));
       }
     });
   }
